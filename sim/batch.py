@@ -1,0 +1,495 @@
+"""The batch engine: R replicates advanced together as numpy arrays.
+
+State lives in arrays of shape ``(R,)`` (Iran, the US, Israel, Iraq) and ``(R, G)`` (militia
+groups).  Each day runs the phases of ``docs/model.md`` in order, calling the rule functions of
+:mod:`sim.rules` with whole arrays and drawing keyed random numbers from :mod:`sim.random`, so
+replicate ``r`` here follows exactly the path the Mesa engine (:mod:`sim.model`) computes for
+replicate ``r`` alone.  Rare events (attacks, strikes, direct attacks) are handled on the index
+sets where they happen, which keeps a day's cost close to that of the dense rate updates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from . import random as rnd
+from . import rules as R
+from .outcomes import DAILY, M, N_RUNGS, RUNG, ChunkResult
+from .resolved import NO_DAY, ParamTable
+from .scenario import Scenario
+from .timeline import DRIVER_NAMES, SHOCK_NAMES, Timeline
+
+_D = {name: i for i, name in enumerate(DRIVER_NAMES)}
+_S = {name: i for i, name in enumerate(SHOCK_NAMES)}
+
+
+class Drivers:
+    """The day's exogenous driver values, as floats."""
+
+    def __init__(self, row: np.ndarray):
+        self.max_pressure = float(row[_D["max_pressure"]])
+        self.unrest = float(row[_D["iran_unrest"]])
+        self.talks = float(row[_D["nuclear_talks"]])
+        self.regional = float(row[_D["regional_war"]])
+        self.gaza = float(R.effective_gaza(row[_D["gaza_war"]], row[_D["gaza_truce"]]))
+        self.war = self.gaza + self.regional
+
+
+class BatchEngine:
+    """Runs blocks of replicates of one scenario.
+
+    Example:
+        >>> from sim.scenario import load_scenario
+        >>> from sim.resolved import build_param_table
+        >>> sc = load_scenario()
+        >>> eng = BatchEngine(sc)
+        >>> res = eng.run(seed=1, replicates=np.arange(100), params=build_param_table(sc, 100))
+        >>> res.weekly.shape[0]
+        100
+    """
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.timeline: Timeline = scenario.timeline()
+        self.days = self.timeline.days
+        self.weeks = self.timeline.weeks
+        self.n_groups = len(scenario.groups)
+        self.drivers = [Drivers(self.timeline.drivers[d]) for d in range(self.days)]
+
+    def run(self, seed: int, replicates: np.ndarray, params: ParamTable,
+            record_daily: bool = False,
+            progress: Callable[[int], None] | None = None) -> ChunkResult:
+        """Simulate the given replicates over the whole scenario.
+
+        Args:
+            seed: the run's seed.
+            replicates: replicate indices (their keys fix the random numbers).
+            params: per-replicate parameters, one row per entry of ``replicates``.
+            record_daily: keep daily measures and state traces (memory ``R x days``).
+            progress: called with the number of replicate-days done since the last call.
+        """
+        replicates = np.asarray(replicates, dtype=np.int64)
+        n = len(replicates)
+        assert params.size == n, "one parameter row per replicate"
+        st = _State(self, seed, replicates, params)
+        weekly = np.zeros((n, self.weeks, len(DAILY)), dtype=np.int32)
+        daily = np.zeros((n, self.days, len(DAILY)), dtype=np.int32) if record_daily else None
+        traces = _Traces(n, self.days, self.n_groups) if record_daily else None
+        step = max(1, self.days // 50)
+        for day in range(self.days):
+            counts = st.step(day)
+            wk = day // 7
+            w = weekly[:, wk]
+            w[:, :RUNG] += counts[:, :RUNG]
+            np.maximum(w[:, RUNG], counts[:, RUNG], out=w[:, RUNG])
+            if daily is not None:
+                daily[:, day] = counts
+                traces.record(day, st)
+            if progress is not None and (day % step == step - 1 or day == self.days - 1):
+                progress(n * (step if day % step == step - 1 else day % step + 1))
+        return ChunkResult(replicates, weekly, st.first_day, st.rung_days, st.drawdown_day,
+                           daily, traces.arrays if traces else None)
+
+
+class _Traces:
+    def __init__(self, n, days, g):
+        from .outcomes import STATE_TRACES
+        self.arrays = {k: np.zeros((n, days, g) if k.startswith("militia_") else (n, days))
+                       for k in STATE_TRACES}
+
+    def record(self, day, st):
+        a = self.arrays
+        a["greenlight"][:, day] = st.greenlight
+        a["iran_grievance"][:, day] = st.iran_grievance
+        a["us_pressure"][:, day] = st.pressure
+        a["us_credibility"][:, day] = st.credibility
+        a["sovereignty_pressure"][:, day] = st.sovereignty
+        a["containment"][:, day] = st.containment
+        a["presence_iraq"][:, day] = st.presence_iraq
+        a["militia_fear"][:, day] = st.fear
+        a["militia_grievance"][:, day] = st.grievance
+        a["militia_capability"][:, day] = st.capability
+
+
+class _State:
+    """All state of R replicates, and the daily step."""
+
+    def __init__(self, eng: BatchEngine, seed: int, replicates: np.ndarray, p: ParamTable):
+        n, g = len(replicates), eng.n_groups
+        self.eng, self.p, self.n, self.g = eng, p, n, g
+        self.keys = rnd.replicate_keys(seed, replicates)
+        self.keys_col = self.keys[:, None]
+        self.militia_actor = rnd.MILITIA + np.arange(g)
+        self.rows = np.arange(n)
+        # decay factors (per replicate)
+        self.k_iran_griev = R.decay_factor(p["iran.grievance_decay_days"])
+        self.k_mil_griev = R.decay_factor(p["militia.grievance_decay_days"])[:, None]
+        self.k_fear = R.decay_factor(p["militia.fear_decay_days"])[:, None]
+        self.k_pressure = R.decay_factor(p["us.pressure_decay_days"])
+        self.k_cred = R.decay_factor(p["us.credibility_decay_days"])
+        self.k_sov = R.decay_factor(p["iraq.sovereignty_decay_days"])
+        self.k_emb = R.decay_factor(p["iraq.embarrassment_memory_days"])
+        self.k_isr = R.decay_factor(p["israel.attack_memory_days"])
+        # Iran
+        self.greenlight = np.zeros(n)
+        self.iran_grievance = np.zeros(n)
+        self.direct_due = np.full(n, R.NEVER, dtype=np.int64)
+        self.direct_target = np.zeros(n, dtype=np.int64)
+        self.hold_until = np.full(n, R.NEVER, dtype=np.int64)
+        # militias (R, G)
+        self.capability = p.traits["initial_capability"] * p["militia.initial_capability_scale"][:, None]
+        self.grievance = np.zeros((n, g))
+        self.fear = np.zeros((n, g))
+        self.leaderless_until = np.full((n, g), R.NEVER, dtype=np.int64)
+        self.suspended_until = np.full((n, g), R.NEVER, dtype=np.int64)
+        self.recent_attacks = np.zeros((n, g))
+        # US
+        self.pressure = np.zeros(n)
+        self.credibility = np.zeros(n)
+        self.due = np.full(n, R.NEVER, dtype=np.int64)
+        self.due_tier = np.zeros(n, dtype=np.int64)
+        self.high_sov_days = np.zeros(n, dtype=np.int64)
+        self.drawdown_day = np.full(n, -1, dtype=np.int64)
+        self.presence_iraq = p["us.troops_iraq"].copy()
+        self.direct_fire_days = np.full((n, 3), -NO_DAY, dtype=np.int64)
+        # Israel, Iraq
+        self.attack_memory = np.zeros(n)
+        self.sovereignty = np.zeros(n)
+        self.containment = np.zeros(n)
+        self.embarrassment = np.zeros(n)
+        # ladder bookkeeping
+        self.first_day = np.full((n, N_RUNGS), -1, dtype=np.int32)
+        self.rung_days = np.zeros((n, N_RUNGS), dtype=np.int32)
+        # enum codes as ints
+        self.trigger = p["us.trigger"].astype(np.int64)
+        self.first_tier = p["us.first_tier"].astype(np.int64)
+        self.max_tier = p["us.max_tier"].astype(np.int64)
+        self.drawdown_date = p["us.drawdown_date"].astype(np.int64)
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _u_groups(self, day, purpose, idx=None):
+        """Uniforms per (replicate, group): full ``(R, G)`` or at flat indices ``idx``."""
+        if idx is None:
+            return rnd.uniform(self.keys_col, day, self.militia_actor, purpose)
+        keys = np.array([rnd._event_key(day, int(a), purpose) for a in self.militia_actor],
+                        dtype=np.uint64)
+        r, g = np.divmod(idx, self.g)
+        with np.errstate(over="ignore"):
+            z = rnd._mix(self.keys[r] ^ keys[g])
+        return (z >> np.uint64(11)).astype(np.float64) * rnd._TO_UNIT
+
+    def _u(self, day, actor, purpose, rows=None):
+        keys = self.keys if rows is None else self.keys[rows]
+        return rnd.uniform(keys, day, actor, purpose)
+
+    # -- the day --------------------------------------------------------------------------------
+    def step(self, day: int) -> np.ndarray:
+        p, n, g = self.p, self.n, self.g
+        drv = self.eng.drivers[day]
+        counts = np.zeros((n, len(DAILY)), dtype=np.int64)
+        self._shocks(day)
+
+        # 1. Iran: greenlight, resupply, any due direct attack
+        holding = (day <= self.hold_until).astype(np.float64)
+        target = R.iran_target_greenlight(
+            p["iran.greenlight_base"], p["iran.w_max_pressure"], p["iran.w_unrest"],
+            p["iran.w_gaza_war"], p["iran.w_regional_war"], p["iran.w_talks"],
+            p["iran.w_grievance"], p["iran.w_fear"], drv.max_pressure, drv.unrest, drv.gaza,
+            drv.regional, drv.talks, self.iran_grievance, self.credibility, holding,
+            p["iran.deescalation_strength"])
+        self.greenlight = R.approach(self.greenlight, target, p["iran.inertia"])
+        self.capability = R.resupply(self.capability, self.greenlight[:, None],
+                                     p.traits["alignment"], p["iran.resupply_rate"][:, None],
+                                     p["militia.capability_cap"][:, None])
+        direct_wounded = np.zeros(n, dtype=np.int64)
+        direct_killed = np.zeros(n, dtype=np.int64)
+        fire = np.nonzero(self.direct_due == day)[0]
+        if fire.size:
+            on_us = self.direct_target[fire] == R.TARGET_US
+            us_rows = fire[on_us]
+            if us_rows.size:
+                counts[us_rows, M["iran_direct_attacks_us"]] = 1
+                wounded = rnd.poisson(p["iran.direct_wounded_mean"][us_rows],
+                                      self._u(day, rnd.IRAN, rnd.Purpose.DIRECT_WOUNDED, us_rows))
+                lethal = (self._u(day, rnd.IRAN, rnd.Purpose.DIRECT_LETHAL, us_rows)
+                          < p["iran.direct_lethal_prob"][us_rows])
+                killed = lethal * (1 + rnd.poisson(
+                    p["us.killed_extra_mean"][us_rows],
+                    self._u(day, rnd.IRAN, rnd.Purpose.DIRECT_KILLED, us_rows)))
+                direct_wounded[us_rows] = wounded
+                direct_killed[us_rows] = killed
+            counts[fire[~on_us], M["iran_direct_attacks_israel"]] = 1
+            self.iran_grievance[fire] = 0.0
+            self.hold_until[fire] = day + p["iran.deescalation_days"][fire].astype(np.int64)
+            self.direct_due[fire] = R.NEVER
+
+        # 2. militias choose attacks (simultaneously, on start-of-phase state)
+        active = (self.suspended_until < day).astype(np.float64)
+        leaderless = self.leaderless_until >= day
+        lam = R.militia_attack_rate(
+            p["militia.attack_log_rate_base"][:, None], p.traits["rate_offset"],
+            p["militia.w_greenlight"][:, None], p.traits["alignment"], self.greenlight[:, None],
+            p["militia.w_grievance"][:, None], self.grievance, p["militia.w_boldness"][:, None],
+            p.traits["boldness"], p["militia.w_fear"][:, None], self.fear,
+            p["militia.w_containment"][:, None], self.containment[:, None], self.capability,
+            p["militia.capability_half"][:, None], leaderless,
+            p["militia.leaderless_rate_factor"][:, None], active)
+        u_att = self._u_groups(day, rnd.Purpose.ATTACKS)
+        attacks = rnd.poisson(lam, u_att)
+        attacks = R.attacks_within_stock(attacks, self.capability,
+                                         p["militia.attack_cost"][:, None])
+        idx = np.nonzero(attacks.ravel())[0]
+        wounded_r = direct_wounded
+        killed_r = direct_killed
+        if idx.size:
+            r, gi = np.divmod(idx, g)
+            n_att = attacks.ravel()[idx]
+            weights = R.theatre_weights(
+                p.theatre_mask[gi],
+                self.presence_iraq[r], p["us.troops_syria"][r], self.sovereignty[r],
+                p["militia.syria_shift"][r], self.grievance.ravel()[idx],
+                p["militia.embassy_pull"][r], drv.gaza, p["militia.jordan_pull"][r],
+                drv.regional, p["militia.israel_pull"][r])
+            theatre = R.categorical(weights, self._u_groups(day, rnd.Purpose.THEATRE, idx))
+            n_att = np.where(theatre >= 0, n_att, 0)
+            attacks.ravel()[idx] = n_att
+            is_drone = (self._u_groups(day, rnd.Purpose.WEAPON, idx)
+                        < R.drone_share(p["militia.drone_share_start"][r],
+                                        p["militia.drone_share_end"][r], day, self.eng.days))
+            expo = R.exposure(theatre, self.presence_iraq[r], p["us.troops_syria"][r],
+                              p["us.exposure_embassy"][r], p["us.exposure_jordan"][r])
+            wounded, killed = R.attack_casualties(
+                n_att, is_drone, expo, p["us.force_protection"][r], p["us.hit_prob_rocket"][r],
+                p["us.hit_prob_drone"][r], p["us.lethal_prob_rocket"][r],
+                p["us.lethal_prob_drone"][r], p["us.wounded_per_hit"][r],
+                p["us.killed_extra_mean"][r],
+                self._u_groups(day, rnd.Purpose.HITS, idx),
+                self._u_groups(day, rnd.Purpose.WOUNDED, idx),
+                self._u_groups(day, rnd.Purpose.LETHAL, idx),
+                self._u_groups(day, rnd.Purpose.KILLED_EXTRA, idx))
+            wounded_r = wounded_r + np.bincount(r, wounded, minlength=n).astype(np.int64)
+            killed_r = killed_r + np.bincount(r, killed, minlength=n).astype(np.int64)
+            for th, name in ((R.IRAQ, "attacks_iraq"), (R.SYRIA, "attacks_syria"),
+                             (R.EMBASSY, "attacks_embassy"), (R.JORDAN, "attacks_jordan"),
+                             (R.ISRAEL_THEATRE, "attacks_israel")):
+                sel = theatre == th
+                if sel.any():
+                    counts[:, M[name]] = np.bincount(r[sel], n_att[sel], minlength=n)
+            on_us = (theatre >= 0) & (theatre != R.ISRAEL_THEATRE)
+            ra = self.recent_attacks.ravel()
+            ra[idx] = ra[idx] + np.where(on_us, n_att, 0)
+            self.capability = R.spend(self.capability, attacks, p["militia.attack_cost"][:, None])
+        counts[:, M["attacks"]] = (counts[:, M["attacks_iraq"]] + counts[:, M["attacks_syria"]]
+                                   + counts[:, M["attacks_embassy"]]
+                                   + counts[:, M["attacks_jordan"]])
+        counts[:, M["us_wounded"]] = wounded_r
+        counts[:, M["us_killed"]] = killed_r
+        total_attacks = counts[:, M["attacks"]] + counts[:, M["attacks_israel"]]
+        self.grievance = self.grievance + p["militia.contagion"][:, None] * total_attacks[:, None]
+
+        # 3. Iraqi government: containment; militias weigh suspension under it
+        self.embarrassment = (self.embarrassment + counts[:, M["attacks_iraq"]]
+                              + 3.0 * counts[:, M["attacks_embassy"]])
+        ctarget = R.containment_target(p["iraq.containment_base"],
+                                       p["iraq.containment_w_embarrassment"], self.embarrassment,
+                                       p["iraq.containment_w_looming"], self.pressure,
+                                       p["iraq.containment_cap"])
+        self.containment = R.approach(self.containment, ctarget, p["iraq.containment_rate"])
+        p_susp = R.suspension_probability(
+            p["militia.suspend_logit_base"][:, None], p["militia.suspend_w_fear"][:, None],
+            self.fear, p["militia.suspend_w_containment"][:, None], self.containment[:, None],
+            p["militia.suspend_w_greenlight"][:, None], p.traits["alignment"],
+            self.greenlight[:, None])
+        susp = (self._u_groups(day, rnd.Purpose.SUSPEND) < p_susp) & (self.suspended_until < day)
+        sidx = np.nonzero(susp.ravel())[0]
+        if sidx.size:
+            r = sidx // g
+            dur = R.suspension_days(p["militia.suspension_days_mean"][r],
+                                    self._u_groups(day, rnd.Purpose.SUSPEND_DAYS, sidx))
+            self.suspended_until.ravel()[sidx] = day + dur
+            counts[:, M["militia_suspensions"]] = np.bincount(r, minlength=n)
+
+        # 4. Israel: interdiction strikes
+        self.attack_memory = self.attack_memory + counts[:, M["attacks_israel"]]
+        stock_share = (self.capability / p["militia.capability_cap"][:, None]).mean(axis=1)
+        lam_i = R.israel_strike_rate(p["israel.strike_log_rate_base"],
+                                     p["israel.w_capability"], stock_share,
+                                     p["israel.w_attacks_on_israel"], self.attack_memory,
+                                     p["israel.w_war"], drv.war)
+        n_isr = rnd.poisson(lam_i, self._u(day, rnd.ISRAEL, rnd.Purpose.ISRAEL_STRIKES))
+        rows = np.nonzero(n_isr)[0]
+        if rows.size:
+            k = n_isr[rows]
+            tgt = np.minimum((self._u(day, rnd.ISRAEL, rnd.Purpose.ISRAEL_TARGET, rows)
+                              * g).astype(np.int64), g - 1)
+            in_iraq = (self._u(day, rnd.ISRAEL, rnd.Purpose.ISRAEL_COUNTRY, rows)
+                       < p["israel.iraq_share"][rows])
+            self.capability[rows, tgt] *= R.repeated_cut(p["israel.capability_cut"][rows], k)
+            fighters = rnd.poisson(k * p["israel.fighters_killed_mean"][rows],
+                                   self._u(day, rnd.ISRAEL, rnd.Purpose.ISRAEL_FIGHTERS, rows))
+            self.grievance[rows, tgt] += p["militia.grievance_per_fighter_killed"][rows] * fighters
+            self.fear[rows] += (p["militia.fear_israeli_strike"][rows] * k)[:, None]
+            self.sovereignty[rows] += np.where(in_iraq,
+                                               p["iraq.sovereignty_per_israeli_strike"][rows] * k,
+                                               0.0)
+            counts[rows, M["israeli_strikes"]] = k
+            counts[rows, M["israeli_strikes_iraq"]] = np.where(in_iraq, k, 0)
+            iranian = (self._u(day, rnd.ISRAEL, rnd.Purpose.ISRAEL_IRANIAN, rows)
+                       < 1.0 - (1.0 - p["israel.iranian_personnel_prob"][rows]) ** k)
+            ir_rows = rows[iranian]
+            if ir_rows.size:
+                self.iran_grievance[ir_rows] += p["iran.grievance_personnel_killed"][ir_rows]
+                prob = R.sigmoid(p["iran.direct_attack_logit_israel"][ir_rows]
+                                 + p["iran.direct_attack_w_war_israel"][ir_rows] * drv.war)
+                self._schedule_direct(day, ir_rows, prob, R.TARGET_ISRAEL)
+
+        # 5. United States: pressure, decide, execute
+        self.pressure = R.us_pressure(self.pressure, p["us.pressure_per_killed"], killed_r,
+                                      p["us.pressure_per_wounded"], wounded_r,
+                                      p["us.pressure_per_attack"], counts[:, M["attacks"]],
+                                      p["us.pressure_per_embassy_attack"],
+                                      counts[:, M["attacks_embassy"]])
+        direct_on_us = counts[:, M["iran_direct_attacks_us"]] > 0
+        attack_day = (counts[:, M["attacks"]] > 0) | direct_on_us
+        met = R.trigger_met(self.trigger, killed_r, wounded_r, counts[:, M["attacks"]])
+        met = met | (direct_on_us & (self.trigger != R.TRIGGER_NEVER))
+        tier_now = R.response_tier(self.pressure, self.first_tier, self.max_tier,
+                                   p["us.leaders_pressure"], p["us.iranian_personnel_pressure"],
+                                   direct_on_us & (killed_r > 0))
+        pending = self.due != R.NEVER
+        # a pending response grows with pressure (e.g. the embassy siege after 29 Dec 2019)
+        self.due_tier = np.where(pending & attack_day, np.maximum(self.due_tier, tier_now),
+                                 self.due_tier)
+        candidates = np.nonzero(~pending & attack_day & (tier_now > R.NONE))[0]
+        if candidates.size:
+            c = candidates
+            prob = R.response_probability(self.trigger[c], met[c], attack_day[c],
+                                          p["us.respond_prob_trigger"][c],
+                                          p["us.respond_prob_other"][c])
+            decide = self._u(day, rnd.US, rnd.Purpose.US_RESPOND, c) < prob
+            c = c[decide]
+            if c.size:
+                lag = R.lag_days(self._u(day, rnd.US, rnd.Purpose.US_LAG, c),
+                                 p["us.lag_min_days"][c].astype(np.int64),
+                                 p["us.lag_max_days"][c].astype(np.int64))
+                self.due[c] = day + lag
+                self.due_tier[c] = tier_now[c]
+        strike_tier = np.zeros(n, dtype=np.int64)
+        go = np.nonzero(self.due == day)[0]
+        if go.size:
+            self._execute(day, go, counts, strike_tier)
+
+        # drawdown from Iraq
+        high = self.sovereignty > p["us.drawdown_pressure_threshold"]
+        self.high_sov_days = np.where(high, self.high_sov_days + 1, 0)
+        draw = (self.drawdown_day < 0) & ((self.high_sov_days >= p["us.drawdown_pressure_days"])
+                                          | (day >= self.drawdown_date))
+        if draw.any():
+            self.drawdown_day[draw] = day
+            self.presence_iraq[draw] = (p["us.troops_iraq"][draw]
+                                        * p["us.drawdown_presence"][draw])
+
+        # 6. decay, ladder
+        self.iran_grievance *= self.k_iran_griev
+        self.grievance *= self.k_mil_griev
+        self.fear *= self.k_fear
+        self.recent_attacks *= self.k_mil_griev
+        self.pressure *= self.k_pressure
+        self.credibility *= self.k_cred
+        self.sovereignty *= self.k_sov
+        self.embarrassment *= self.k_emb
+        self.attack_memory *= self.k_isr
+        fire_today = direct_on_us | (strike_tier == R.IRAN_TERRITORY)
+        if fire_today.any():
+            f = np.nonzero(fire_today)[0]
+            self.direct_fire_days[f, :2] = self.direct_fire_days[f, 1:]
+            self.direct_fire_days[f, 2] = day
+        sustained = (day - self.direct_fire_days[:, 0]) < R.SUSTAINED_WINDOW_DAYS
+        level = R.ladder_level(counts[:, M["attacks"]], wounded_r, killed_r, strike_tier,
+                               direct_on_us, sustained)
+        counts[:, RUNG] = level
+        self.rung_days[self.rows, level] += 1
+        up = np.nonzero(level)[0]
+        if up.size:
+            fd = self.first_day[up]
+            lv = level[up]
+            for k in range(1, N_RUNGS):
+                fd[:, k] = np.where((fd[:, k] < 0) & (lv >= k), day, fd[:, k])
+            self.first_day[up] = fd
+        return counts
+
+    def _shocks(self, day):
+        s = self.eng.timeline.shocks[day]
+        if not s.any():
+            return
+        self.iran_grievance = self.iran_grievance + s[_S["iran.grievance"]]
+        self.grievance = self.grievance + s[_S["militia.grievance"]]
+        self.fear = self.fear + s[_S["militia.fear"]]
+        self.pressure = self.pressure + s[_S["us.pressure"]]
+        self.sovereignty = self.sovereignty + s[_S["iraq.sovereignty_pressure"]]
+
+    def _schedule_direct(self, day, rows, prob, target):
+        """Iran decides whether to fire directly after its personnel were killed."""
+        p = self.p
+        free = self.direct_due[rows] == R.NEVER
+        u = self._u(day, rnd.IRAN, rnd.Purpose.DIRECT_DECIDE + 100 * target, rows)
+        go = free & (u < prob)
+        rows = rows[go]
+        if rows.size:
+            lag = R.lag_days(self._u(day, rnd.IRAN, rnd.Purpose.DIRECT_LAG + 100 * target, rows),
+                             p["iran.direct_lag_min_days"][rows].astype(np.int64),
+                             p["iran.direct_lag_max_days"][rows].astype(np.int64))
+            self.direct_due[rows] = day + lag
+            self.direct_target[rows] = target
+
+    def _execute(self, day, go, counts, strike_tier):
+        """Carry out the US responses due today in replicates ``go``."""
+        p, g = self.p, self.g
+        tier = self.due_tier[go]
+        self.due[go] = R.NEVER
+        strike_tier[go] = tier
+        country = R.strike_country(tier, self.sovereignty[go], p["us.syria_threshold"][go])
+        counts[go, M["us_strikes"]] = 1
+        for t, name in ((R.FACILITIES, "us_strikes_facilities"), (R.LEADERS, "us_strikes_leaders"),
+                        (R.IRANIAN_PERSONNEL, "us_strikes_iranian_personnel"),
+                        (R.IRAN_TERRITORY, "us_strikes_iran_territory")):
+            counts[go, M[name]] = tier == t
+        counts[go, M["us_strikes_iraq"]] = country == R.STRIKE_IRAQ
+        counts[go, M["us_strikes_syria"]] = country == R.STRIKE_SYRIA
+        on_proxies = tier < R.IRAN_TERRITORY
+        # the group blamed: most recent attacks on US forces (first group on ties)
+        tgt = np.argmax(self.recent_attacks[go], axis=1)
+        fighters = rnd.poisson(p["us.fighters_killed_mean"][go],
+                               self._u(day, rnd.US, rnd.Purpose.US_FIGHTERS, go))
+        cut = np.where(tier == R.FACILITIES, p["us.capability_cut_facilities"][go],
+                       p["us.capability_cut_leaders"][go])
+        pr, pt = go[on_proxies], tgt[on_proxies]
+        self.capability[pr, pt] *= 1.0 - cut[on_proxies]
+        leader = tier == R.LEADERS
+        leader |= tier == R.IRANIAN_PERSONNEL
+        griev = (p["militia.grievance_per_fighter_killed"][go] * fighters
+                 + np.where(leader, p["militia.grievance_leader_killed"][go], 0.0))
+        self.grievance[pr, pt] += griev[on_proxies]
+        lr, lt = go[leader], tgt[leader]
+        self.leaderless_until[lr, lt] = day + p["militia.leader_replacement_days"][lr].astype(np.int64)
+        fear = R.strike_fear(tier, p["militia.fear_facilities"][go], p["militia.fear_leaders"][go])
+        spill = p["militia.fear_spillover"][go]
+        self.fear[go] += (fear * spill)[:, None]
+        self.fear[pr, pt] += (fear * (1.0 - spill))[on_proxies]
+        iran_hit = tier >= R.IRANIAN_PERSONNEL
+        self.fear[go] += np.where(iran_hit, p["militia.fear_iranian_personnel"][go], 0.0)[:, None]
+        self.credibility[go] += R.strike_credibility(tier, p["us.credibility_facilities"][go],
+                                                     p["us.credibility_leaders"][go],
+                                                     p["us.credibility_iranian"][go])
+        in_iraq = country == R.STRIKE_IRAQ
+        self.sovereignty[go] += np.where(in_iraq, p["iraq.sovereignty_per_us_strike"][go]
+                                         + np.where(leader,
+                                                    p["iraq.sovereignty_per_decapitation"][go],
+                                                    0.0), 0.0)
+        self.pressure[go] *= 1.0 - p["us.pressure_relief"][go]
+        ir = go[iran_hit]
+        if ir.size:
+            self.iran_grievance[ir] += p["iran.grievance_personnel_killed"][ir]
+            self._schedule_direct(day, ir, p["iran.direct_attack_prob_us"][ir], R.TARGET_US)
