@@ -17,7 +17,7 @@ run: $(STAMP)
 	$(BIN)/escalation run --out results/baseline
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py

@@ -112,6 +112,10 @@ class Militia(_Actor):
         self.theatre_mask = traits["theatre_mask"]
         self.capability = traits["initial_capability"] * self.par(
             "militia.initial_capability_scale")
+        self.static_rate = R.militia_static_log_rate(
+            self.par("militia.attack_log_rate_base"), self.rate_offset,
+            self.par("militia.w_boldness"), self.boldness)
+        self.greenlight_gain = self.par("militia.w_greenlight") * self.alignment
         self.grievance = np.zeros(1)
         self.fear = np.zeros(1)
         self.leaderless_until = np.full(1, R.NEVER, dtype=np.int64)
@@ -123,18 +127,24 @@ class Militia(_Actor):
     def choose_attacks(self, greenlight, containment) -> int:
         """How many attacks today (phase 2), before theatre and weapon."""
         day = self.model.day
-        active = (self.suspended_until < day).astype(np.float64)
+        mult = R.availability(self.suspended_until >= day, self.leaderless_until >= day,
+                              self.par("militia.leaderless_rate_factor"))
         lam = R.militia_attack_rate(
-            self.par("militia.attack_log_rate_base"), self.rate_offset,
-            self.par("militia.w_greenlight"), self.alignment, greenlight,
-            self.par("militia.w_grievance"), self.grievance, self.par("militia.w_boldness"),
-            self.boldness, self.par("militia.w_fear"), self.fear,
+            self.static_rate, self.greenlight_gain, greenlight, self.par("militia.w_grievance"),
+            self.grievance, self.par("militia.w_fear"), self.fear,
             self.par("militia.w_containment"), containment, self.capability,
-            self.par("militia.capability_half"), self.leaderless_until >= day,
-            self.par("militia.leaderless_rate_factor"), active)
-        n = rnd.poisson(lam, self.draw(rnd.Purpose.ATTACKS))
+            self.par("militia.capability_half"), mult)
+        u_attacks, _ = self.draw_pair()
+        n = rnd.poisson(lam, u_attacks)
+        if n[0] == 0:
+            return 0
         n = R.attacks_within_stock(n, self.capability, self.par("militia.attack_cost"))
         return int(n[0])
+
+    def draw_pair(self):
+        """Today's (attack, suspension) uniforms of this group."""
+        return rnd.uniform_pair(self.model.rep_key, self.model.day, self.actor_code,
+                                rnd.Purpose.ATTACKS)
 
     def aim(self, n: int, presence_iraq, sovereignty, drv):
         """Theatre, weapon and US casualties of today's ``n`` attacks.
@@ -176,7 +186,8 @@ class Militia(_Actor):
             self.par("militia.suspend_logit_base"), self.par("militia.suspend_w_fear"),
             self.fear, self.par("militia.suspend_w_containment"), containment,
             self.par("militia.suspend_w_greenlight"), self.alignment, greenlight)
-        if not ((self.draw(rnd.Purpose.SUSPEND) < p) & (self.suspended_until < day))[0]:
+        _, u_suspend = self.draw_pair()
+        if not ((u_suspend < p) & (self.suspended_until < day))[0]:
             return False
         dur = R.suspension_days(self.par("militia.suspension_days_mean"),
                                 self.draw(rnd.Purpose.SUSPEND_DAYS))

@@ -10,6 +10,8 @@ sets where they happen, which keeps a day's cost close to that of the dense rate
 
 from __future__ import annotations
 
+import ctypes
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -20,6 +22,25 @@ from .outcomes import DAILY, M, N_RUNGS, RUNG, ChunkResult
 from .resolved import NO_DAY, ParamTable
 from .scenario import Scenario
 from .timeline import DRIVER_NAMES, SHOCK_NAMES, Timeline
+
+def _keep_large_arrays_on_the_heap() -> None:
+    """Ask glibc to serve large allocations from the heap instead of fresh mmap pages.
+
+    Every numpy temporary of a few hundred kB otherwise costs a round of page faults; with
+    10,000 replicates that made some elementwise operations ten times slower (see
+    docs/performance.md).  Harmless where it does not apply.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 256 * 1024 * 1024)  # M_MMAP_THRESHOLD
+        libc.mallopt(-1, 512 * 1024 * 1024)  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        pass
+
+
+_keep_large_arrays_on_the_heap()
 
 _D = {name: i for i, name in enumerate(DRIVER_NAMES)}
 _S = {name: i for i, name in enumerate(SHOCK_NAMES)}
@@ -74,23 +95,30 @@ class BatchEngine:
         n = len(replicates)
         assert params.size == n, "one parameter row per replicate"
         st = _State(self, seed, replicates, params)
-        weekly = np.zeros((n, self.weeks, len(DAILY)), dtype=np.int32)
+        weekly = np.zeros((self.weeks, n, len(DAILY)), dtype=np.int32)  # week-major: fast writes
         daily = np.zeros((n, self.days, len(DAILY)), dtype=np.int32) if record_daily else None
         traces = _Traces(n, self.days, self.n_groups) if record_daily else None
         step = max(1, self.days // 50)
+        week = np.zeros((n, len(DAILY)), dtype=np.int64)  # contiguous accumulator
         for day in range(self.days):
             counts = st.step(day)
             wk = day // 7
-            w = weekly[:, wk]
-            w[:, :RUNG] += counts[:, :RUNG]
-            np.maximum(w[:, RUNG], counts[:, RUNG], out=w[:, RUNG])
+            if day % 7 == 0:
+                week[:] = 0
+            week += counts  # the rung column is fixed below: weekly maximum, not sum
+            week[:, RUNG] = np.maximum(week[:, RUNG] - counts[:, RUNG], counts[:, RUNG])
+            if day % 7 == 6 or day == self.days - 1:
+                weekly[wk] = week
             if daily is not None:
                 daily[:, day] = counts
                 traces.record(day, st)
             if progress is not None and (day % step == step - 1 or day == self.days - 1):
                 progress(n * (step if day % step == step - 1 else day % step + 1))
-        return ChunkResult(replicates, weekly, st.first_day, st.rung_days, st.drawdown_day,
-                           daily, traces.arrays if traces else None)
+        rung_days = st.rung_days
+        rung_days[:, 0] = self.days - rung_days[:, 1:].sum(axis=1)  # calm days
+        return ChunkResult(replicates, np.ascontiguousarray(weekly.transpose(1, 0, 2)),
+                           st.first_day, rung_days, st.drawdown_day, daily,
+                           traces.arrays if traces else None)
 
 
 class _Traces:
@@ -121,12 +149,19 @@ class _State:
         self.eng, self.p, self.n, self.g = eng, p, n, g
         self.keys = rnd.replicate_keys(seed, replicates)
         self.keys_col = self.keys[:, None]
+        self._pg: dict[str, np.ndarray] = {}
+        self.ones_g = np.ones(g)
         self.militia_actor = rnd.MILITIA + np.arange(g)
+        self.militia_codes = [int(a) for a in self.militia_actor]
         self.rows = np.arange(n)
+        self.static_rate = R.militia_static_log_rate(
+            self.pg("militia.attack_log_rate_base"), p.traits["rate_offset"],
+            self.pg("militia.w_boldness"), p.traits["boldness"])
+        self.greenlight_gain = self.pg("militia.w_greenlight") * p.traits["alignment"]
         # decay factors (per replicate)
         self.k_iran_griev = R.decay_factor(p["iran.grievance_decay_days"])
-        self.k_mil_griev = R.decay_factor(p["militia.grievance_decay_days"])[:, None]
-        self.k_fear = R.decay_factor(p["militia.fear_decay_days"])[:, None]
+        self.k_mil_griev = R.decay_factor(self.pg("militia.grievance_decay_days"))
+        self.k_fear = R.decay_factor(self.pg("militia.fear_decay_days"))
         self.k_pressure = R.decay_factor(p["us.pressure_decay_days"])
         self.k_cred = R.decay_factor(p["us.credibility_decay_days"])
         self.k_sov = R.decay_factor(p["iraq.sovereignty_decay_days"])
@@ -139,7 +174,8 @@ class _State:
         self.direct_target = np.zeros(n, dtype=np.int64)
         self.hold_until = np.full(n, R.NEVER, dtype=np.int64)
         # militias (R, G)
-        self.capability = p.traits["initial_capability"] * p["militia.initial_capability_scale"][:, None]
+        self.capability = (p.traits["initial_capability"]
+                           * self.pg("militia.initial_capability_scale"))
         self.grievance = np.zeros((n, g))
         self.fear = np.zeros((n, g))
         self.leaderless_until = np.full((n, g), R.NEVER, dtype=np.int64)
@@ -161,6 +197,8 @@ class _State:
         self.embarrassment = np.zeros(n)
         # ladder bookkeeping
         self.first_day = np.full((n, N_RUNGS), -1, dtype=np.int32)
+        # rung k's first day is set when the day's level reaches k (never for k = 0, calm)
+        self.rung_index = np.concatenate([[N_RUNGS + 1], np.arange(1, N_RUNGS)])[None, :]
         self.rung_days = np.zeros((n, N_RUNGS), dtype=np.int32)
         # enum codes as ints
         self.trigger = p["us.trigger"].astype(np.int64)
@@ -169,11 +207,19 @@ class _State:
         self.drawdown_date = p["us.drawdown_date"].astype(np.int64)
 
     # -- helpers --------------------------------------------------------------------------------
+    def pg(self, key: str) -> np.ndarray:
+        """Per-replicate parameter ``key`` repeated over groups, ``(R, G)`` contiguous (numpy
+        is several times faster on same-shape operands than on broadcast ones)."""
+        arr = self._pg.get(key)
+        if arr is None:
+            arr = self._pg[key] = np.repeat(self.p[key][:, None], self.g, axis=1)
+        return arr
+
     def _u_groups(self, day, purpose, idx=None):
         """Uniforms per (replicate, group): full ``(R, G)`` or at flat indices ``idx``."""
         if idx is None:
             return rnd.uniform(self.keys_col, day, self.militia_actor, purpose)
-        keys = np.array([rnd._event_key(day, int(a), purpose) for a in self.militia_actor],
+        keys = np.array([rnd._event_key(day, a, purpose) for a in self.militia_codes],
                         dtype=np.uint64)
         r, g = np.divmod(idx, self.g)
         with np.errstate(over="ignore"):
@@ -200,9 +246,10 @@ class _State:
             drv.regional, drv.talks, self.iran_grievance, self.credibility, holding,
             p["iran.deescalation_strength"])
         self.greenlight = R.approach(self.greenlight, target, p["iran.inertia"])
-        self.capability = R.resupply(self.capability, self.greenlight[:, None],
-                                     p.traits["alignment"], p["iran.resupply_rate"][:, None],
-                                     p["militia.capability_cap"][:, None])
+        gl = np.repeat(self.greenlight[:, None], g, axis=1)  # (R, G), same-shape ops are fast
+        self.capability = R.resupply(self.capability, gl, p.traits["alignment"],
+                                     self.pg("iran.resupply_rate"),
+                                     self.pg("militia.capability_cap"))
         direct_wounded = np.zeros(n, dtype=np.int64)
         direct_killed = np.zeros(n, dtype=np.int64)
         fire = np.nonzero(self.direct_due == day)[0]
@@ -226,35 +273,32 @@ class _State:
             self.direct_due[fire] = R.NEVER
 
         # 2. militias choose attacks (simultaneously, on start-of-phase state)
-        active = (self.suspended_until < day).astype(np.float64)
-        leaderless = self.leaderless_until >= day
+        mult = R.availability(self.suspended_until >= day, self.leaderless_until >= day,
+                              self.pg("militia.leaderless_rate_factor"))
         lam = R.militia_attack_rate(
-            p["militia.attack_log_rate_base"][:, None], p.traits["rate_offset"],
-            p["militia.w_greenlight"][:, None], p.traits["alignment"], self.greenlight[:, None],
-            p["militia.w_grievance"][:, None], self.grievance, p["militia.w_boldness"][:, None],
-            p.traits["boldness"], p["militia.w_fear"][:, None], self.fear,
-            p["militia.w_containment"][:, None], self.containment[:, None], self.capability,
-            p["militia.capability_half"][:, None], leaderless,
-            p["militia.leaderless_rate_factor"][:, None], active)
-        u_att = self._u_groups(day, rnd.Purpose.ATTACKS)
+            self.static_rate, self.greenlight_gain, gl, self.pg("militia.w_grievance"),
+            self.grievance, self.pg("militia.w_fear"), self.fear,
+            self.pg("militia.w_containment"), np.repeat(self.containment[:, None], g, axis=1),
+            self.capability, self.pg("militia.capability_half"), mult)
+        u_att, u_susp = rnd.uniform_pair(self.keys_col, day, self.militia_actor,
+                                         rnd.Purpose.ATTACKS)
         attacks = rnd.poisson(lam, u_att)
-        attacks = R.attacks_within_stock(attacks, self.capability,
-                                         p["militia.attack_cost"][:, None])
-        idx = np.nonzero(attacks.ravel())[0]
+        idx = np.flatnonzero(attacks)
         wounded_r = direct_wounded
         killed_r = direct_killed
         if idx.size:
             r, gi = np.divmod(idx, g)
-            n_att = attacks.ravel()[idx]
+            cap_flat = self.capability.reshape(-1)
+            n_att = R.attacks_within_stock(attacks.reshape(-1)[idx], cap_flat[idx],
+                                           p["militia.attack_cost"][r])
             weights = R.theatre_weights(
                 p.theatre_mask[gi],
                 self.presence_iraq[r], p["us.troops_syria"][r], self.sovereignty[r],
-                p["militia.syria_shift"][r], self.grievance.ravel()[idx],
+                p["militia.syria_shift"][r], self.grievance.reshape(-1)[idx],
                 p["militia.embassy_pull"][r], drv.gaza, p["militia.jordan_pull"][r],
                 drv.regional, p["militia.israel_pull"][r])
             theatre = R.categorical(weights, self._u_groups(day, rnd.Purpose.THEATRE, idx))
             n_att = np.where(theatre >= 0, n_att, 0)
-            attacks.ravel()[idx] = n_att
             is_drone = (self._u_groups(day, rnd.Purpose.WEAPON, idx)
                         < R.drone_share(p["militia.drone_share_start"][r],
                                         p["militia.drone_share_end"][r], day, self.eng.days))
@@ -271,23 +315,22 @@ class _State:
                 self._u_groups(day, rnd.Purpose.KILLED_EXTRA, idx))
             wounded_r = wounded_r + np.bincount(r, wounded, minlength=n).astype(np.int64)
             killed_r = killed_r + np.bincount(r, killed, minlength=n).astype(np.int64)
-            for th, name in ((R.IRAQ, "attacks_iraq"), (R.SYRIA, "attacks_syria"),
-                             (R.EMBASSY, "attacks_embassy"), (R.JORDAN, "attacks_jordan"),
-                             (R.ISRAEL_THEATRE, "attacks_israel")):
-                sel = theatre == th
-                if sel.any():
-                    counts[:, M[name]] = np.bincount(r[sel], n_att[sel], minlength=n)
+            by_theatre = np.bincount(r * 5 + np.maximum(theatre, 0), n_att, minlength=n * 5)
+            counts[:, M["attacks_iraq"]:M["attacks_israel"] + 1] = by_theatre.reshape(n, 5)
             on_us = (theatre >= 0) & (theatre != R.ISRAEL_THEATRE)
-            ra = self.recent_attacks.ravel()
+            ra = self.recent_attacks.reshape(-1)
             ra[idx] = ra[idx] + np.where(on_us, n_att, 0)
-            self.capability = R.spend(self.capability, attacks, p["militia.attack_cost"][:, None])
+            cap_flat[idx] = R.spend(cap_flat[idx], n_att, p["militia.attack_cost"][r])
         counts[:, M["attacks"]] = (counts[:, M["attacks_iraq"]] + counts[:, M["attacks_syria"]]
                                    + counts[:, M["attacks_embassy"]]
                                    + counts[:, M["attacks_jordan"]])
         counts[:, M["us_wounded"]] = wounded_r
         counts[:, M["us_killed"]] = killed_r
         total_attacks = counts[:, M["attacks"]] + counts[:, M["attacks_israel"]]
-        self.grievance = self.grievance + p["militia.contagion"][:, None] * total_attacks[:, None]
+        hit = np.flatnonzero(total_attacks)
+        if hit.size:
+            self.grievance[hit] = (self.grievance[hit] + p["militia.contagion"][hit, None]
+                                   * total_attacks[hit, None])
 
         # 3. Iraqi government: containment; militias weigh suspension under it
         self.embarrassment = (self.embarrassment + counts[:, M["attacks_iraq"]]
@@ -298,11 +341,11 @@ class _State:
                                        p["iraq.containment_cap"])
         self.containment = R.approach(self.containment, ctarget, p["iraq.containment_rate"])
         p_susp = R.suspension_probability(
-            p["militia.suspend_logit_base"][:, None], p["militia.suspend_w_fear"][:, None],
-            self.fear, p["militia.suspend_w_containment"][:, None], self.containment[:, None],
-            p["militia.suspend_w_greenlight"][:, None], p.traits["alignment"],
-            self.greenlight[:, None])
-        susp = (self._u_groups(day, rnd.Purpose.SUSPEND) < p_susp) & (self.suspended_until < day)
+            self.pg("militia.suspend_logit_base"), self.pg("militia.suspend_w_fear"),
+            self.fear, self.pg("militia.suspend_w_containment"),
+            np.repeat(self.containment[:, None], g, axis=1),
+            self.pg("militia.suspend_w_greenlight"), p.traits["alignment"], gl)
+        susp = (u_susp < p_susp) & (self.suspended_until < day)
         sidx = np.nonzero(susp.ravel())[0]
         if sidx.size:
             r = sidx // g
@@ -313,7 +356,7 @@ class _State:
 
         # 4. Israel: interdiction strikes
         self.attack_memory = self.attack_memory + counts[:, M["attacks_israel"]]
-        stock_share = (self.capability / p["militia.capability_cap"][:, None]).mean(axis=1)
+        stock_share = (self.capability @ self.ones_g) / (p["militia.capability_cap"] * g)
         lam_i = R.israel_strike_rate(p["israel.strike_log_rate_base"],
                                      p["israel.w_capability"], stock_share,
                                      p["israel.w_attacks_on_israel"], self.attack_memory,
@@ -407,16 +450,14 @@ class _State:
             self.direct_fire_days[f, :2] = self.direct_fire_days[f, 1:]
             self.direct_fire_days[f, 2] = day
         sustained = (day - self.direct_fire_days[:, 0]) < R.SUSTAINED_WINDOW_DAYS
-        level = R.ladder_level(counts[:, M["attacks"]], wounded_r, killed_r, strike_tier,
-                               direct_on_us, sustained)
-        counts[:, RUNG] = level
-        self.rung_days[self.rows, level] += 1
-        up = np.nonzero(level)[0]
+        up = np.flatnonzero(attack_day | (strike_tier > 0) | sustained | (wounded_r > 0))
         if up.size:
+            level = R.ladder_level(counts[up, M["attacks"]], wounded_r[up], killed_r[up],
+                                   strike_tier[up], direct_on_us[up], sustained[up])
+            counts[up, RUNG] = level
+            self.rung_days[up, level] += 1
             fd = self.first_day[up]
-            lv = level[up]
-            for k in range(1, N_RUNGS):
-                fd[:, k] = np.where((fd[:, k] < 0) & (lv >= k), day, fd[:, k])
+            fd[(fd < 0) & (self.rung_index <= level[:, None])] = day
             self.first_day[up] = fd
         return counts
 

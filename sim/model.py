@@ -114,9 +114,11 @@ class EscalationModel(mesa.Model):
         names = {R.IRAQ: "attacks_iraq", R.SYRIA: "attacks_syria", R.EMBASSY: "attacks_embassy",
                  R.JORDAN: "attacks_jordan", R.ISRAEL_THEATRE: "attacks_israel"}
         for m, n in zip(self.militias, counts, strict=True):
+            m.attacks_today = 0
             if n == 0:
                 continue
             launched, theatre, w, k = m.aim(n, self.us.presence_iraq, self.iraq.sovereignty, drv)
+            m.attacks_today = launched
             wounded += w
             killed += k
             if theatre >= 0:

@@ -162,7 +162,7 @@ def totals_frame(chunk: ChunkResult, start: dt.date) -> pd.DataFrame:
     for k in range(1, N_RUNGS):
         fd = chunk.first_day[:, k]
         df[f"first_day_rung_{k}"] = np.where(fd >= 0, base + fd.astype("timedelta64[D]"),
-                                             np.datetime64("NaT"))
+                                             np.datetime64("NaT", "D"))
     at_or_above = np.cumsum(chunk.rung_days[:, ::-1], axis=1)[:, ::-1]
     for k in range(1, N_RUNGS):
         df[f"days_rung_ge_{k}"] = at_or_above[:, k].astype(np.int64)
@@ -171,7 +171,7 @@ def totals_frame(chunk: ChunkResult, start: dt.date) -> pd.DataFrame:
     df["us_drawdown"] = chunk.drawdown_day >= 0
     df["drawdown_date"] = np.where(chunk.drawdown_day >= 0,
                                    base + chunk.drawdown_day.astype("timedelta64[D]"),
-                                   np.datetime64("NaT"))
+                                   np.datetime64("NaT", "D"))
     return df
 
 

@@ -118,7 +118,7 @@ PARAMETERS: dict[str, dict[str, Param]] = {
                                   "average group at greenlight 0, no grievance, fear or "
                                   "containment"),
         "w_greenlight": P(6.5, 0, 12, "log-rate per greenlight unit", "following Tehran's lead"),
-        "w_grievance": P(0.8, 0, 4, "log-rate per log(1 + grievance)", "revenge and contagion"),
+        "w_grievance": P(1.5, 0, 6, "log-rate at saturation of g/(1+g)", "revenge and contagion"),
         "w_boldness": P(1.0, 0, 6, "log-rate per boldness unit", "the adventurous second "
                         "generation"),
         "w_fear": P(1.1, 0, 8, "log-rate per fear unit", "deterrence by expected US punishment"),

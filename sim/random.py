@@ -85,7 +85,9 @@ def replicate_keys(seed: int, replicates: np.ndarray) -> np.ndarray:
 
 
 def _event_key(day: int, actor: int, purpose: int) -> int:
-    return _mix_int(_mix_int(_mix_int(day & _MASK) ^ (actor << 8)) ^ purpose)
+    """Hash of the (day, actor, purpose) part of a key: the three are packed into disjoint bit
+    fields (so distinct triples give distinct inputs) and mixed once."""
+    return _mix_int((day << 24) | ((actor & 0xFFF) << 12) | (purpose & 0xFFF))
 
 
 def uniform(rep_keys: np.ndarray, day: int, actor: int | np.ndarray, purpose: int) -> np.ndarray:
@@ -111,11 +113,49 @@ def uniform(rep_keys: np.ndarray, day: int, actor: int | np.ndarray, purpose: in
     return (z >> np.uint64(11)).astype(np.float64) * _TO_UNIT
 
 
+def uniform_pair(rep_keys: np.ndarray, day: int, actor: int | np.ndarray,
+                 purpose: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two independent uniforms in [0, 1) from one hash, each with 32-bit resolution.
+
+    Used for the two draws every group makes every day (attacks, suspension), which halves the
+    cost of the densest random numbers.  Same arguments as :func:`uniform`.
+    """
+    if np.ndim(actor) == 0:
+        key = np.uint64(_event_key(day, int(actor), purpose))
+    else:
+        key = np.array([_event_key(day, int(a), purpose) for a in np.ravel(actor)],
+                       dtype=np.uint64).reshape(np.shape(actor))
+    with np.errstate(over="ignore"):
+        z = _mix(rep_keys ^ key)
+    hi = (z >> np.uint64(32)).astype(np.float64) * 2.0**-32
+    lo = (z & np.uint64(0xFFFFFFFF)).astype(np.float64) * 2.0**-32
+    return hi, lo
+
+
+def _cdf_table(lam: float, u_max: float, kmax: int) -> np.ndarray:
+    """Poisson CDF values for k = 0, 1, ... until they pass ``u_max`` (or k reaches kmax),
+    by the recurrence :func:`poisson` uses element by element."""
+    p = np.exp(-np.array([lam]))
+    cdf = p.copy()
+    out = [cdf[0]]
+    k = 0
+    while cdf[0] <= u_max and k < kmax:
+        k += 1
+        p = p * lam / k
+        cdf = cdf + p
+        out.append(cdf[0])
+    return np.array(out)
+
+
 def poisson(lam: np.ndarray, u: np.ndarray, kmax: int = 400) -> np.ndarray:
     """Poisson quantile: the smallest k with CDF(k; lam) > u (inverse-transform sampling).
 
     Monotone in ``lam`` for a fixed ``u``: a larger rate never gives a smaller count on the same
     draw, which is what makes "more fear never means more attacks" a law of the model.
+
+    Most rates in the model are small and most counts zero, so zeros are settled first without
+    an exponential: the count is 0 whenever ``u < exp(-lam)``, which holds wherever
+    ``u + lam < 1`` (as ``exp(-lam) >= 1 - lam``; a margin of 1e-12 absorbs rounding); only the rest are computed.
 
     Args:
         lam: non-negative rates (any shape).
@@ -127,28 +167,34 @@ def poisson(lam: np.ndarray, u: np.ndarray, kmax: int = 400) -> np.ndarray:
     """
     lam = np.asarray(lam, dtype=np.float64)
     u = np.asarray(u, dtype=np.float64)
-    p = np.exp(-lam)
-    cdf = p.copy()
+    if lam.shape != u.shape:
+        lam, u = np.broadcast_arrays(lam, u)
     count = np.zeros(lam.shape, dtype=np.int64)
-    active = u >= cdf
-    if not active.any():
+    flat = count.reshape(-1)
+    idx = np.flatnonzero((u + lam) >= 1.0 - 1e-12)
+    if not idx.size:
         return count
-    idx = np.nonzero(active.ravel())[0]
-    lam_a, u_a = lam.ravel()[idx], u.ravel()[idx]
-    p_a, cdf_a = p.ravel()[idx], cdf.ravel()[idx]
-    k_a = np.zeros(idx.size, dtype=np.int64)
+    lam_a, u_a = lam.reshape(-1)[idx], u.reshape(-1)[idx]
+    if idx.size > 16 and lam_a[0] == lam_a.min() == lam_a.max():
+        # one rate for all: tabulate the CDF once (the same recurrence as below, so the same
+        # floating-point values) and look the draws up
+        flat[idx] = np.minimum(np.searchsorted(_cdf_table(float(lam_a[0]), float(u_a.max()),
+                                                          kmax), u_a, side="right"), kmax)
+        return count
+    p_a = np.exp(-lam_a)
+    cdf_a = p_a.copy()
+    still = u_a >= cdf_a
+    idx, lam_a, u_a, p_a, cdf_a = idx[still], lam_a[still], u_a[still], p_a[still], cdf_a[still]
     k = 0
     while idx.size and k < kmax:
         k += 1
         p_a = p_a * lam_a / k
         cdf_a = cdf_a + p_a
-        k_a += 1
         still = u_a >= cdf_a
         if not still.all():
-            flat = count.ravel()
-            flat[idx[~still]] = k_a[~still]
-            idx, lam_a, u_a, p_a, cdf_a, k_a = (idx[still], lam_a[still], u_a[still],
-                                                  p_a[still], cdf_a[still], k_a[still])
+            flat[idx[~still]] = k
+            idx, lam_a, u_a, p_a, cdf_a = (idx[still], lam_a[still], u_a[still], p_a[still],
+                                           cdf_a[still])
     if idx.size:
-        count.ravel()[idx] = k_a
+        flat[idx] = kmax
     return count

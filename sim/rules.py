@@ -69,24 +69,34 @@ def effective_gaza(gaza_war, gaza_truce):
 
 # --- Militias ---------------------------------------------------------------------------------
 
-def militia_attack_rate(log_rate_base, rate_offset, w_greenlight, alignment, greenlight,
-                        w_grievance, grievance, w_boldness, boldness, w_fear, fear,
-                        w_containment, containment, capability, capability_half,
-                        leaderless, leaderless_factor, active):
+def militia_static_log_rate(log_rate_base, rate_offset, w_boldness, boldness):
+    """The part of a group's log attack rate fixed for the whole run: the common base, the
+    group's own offset and its boldness (the adventurous second generation)."""
+    return log_rate_base + rate_offset + w_boldness * boldness
+
+
+def availability(suspended, leaderless, leaderless_factor):
+    """Attack-rate multiplier from the group's condition: 0 while suspended,
+    ``leaderless_factor`` while leaderless, 1 otherwise."""
+    return np.where(suspended, 0.0, np.where(leaderless, leaderless_factor, 1.0))
+
+
+def militia_attack_rate(static_log_rate, greenlight_gain, greenlight, w_grievance, grievance,
+                        w_fear, fear, w_containment, containment, capability, capability_half,
+                        multiplier):
     """Expected attacks on the day (Poisson rate) of one group.
 
-    A log-linear rate: Tehran's greenlight (weighted by the group's alignment), grievance
-    (self-excitation, through ``log1p`` so that it saturates) and boldness push it up; fear of the US and Iraqi containment push it
-    down.  It is scaled by stock (``capability / (capability + capability_half)``), by
-    ``leaderless_factor`` while the group is leaderless, and is zero while suspended
-    (``active`` is 0).  Decreasing in ``fear`` and ``containment``, increasing in the rest.
+    A log-linear rate: Tehran's greenlight (``greenlight_gain`` = weight x the group's
+    alignment) and grievance push it up, grievance through ``g / (1 + g)`` so that
+    self-excitation saturates (at most a factor ``exp(w_grievance)``); fear of the US and Iraqi
+    containment push it down.  It is scaled by stock (``capability / (capability +
+    capability_half)``) and by :func:`availability`.  Decreasing in ``fear`` and
+    ``containment``, increasing in greenlight, grievance and stock.
     """
-    log_rate = (log_rate_base + rate_offset + w_greenlight * alignment * greenlight
-                + w_grievance * np.log1p(grievance) + w_boldness * boldness - w_fear * fear
+    log_rate = (static_log_rate + greenlight_gain * greenlight
+                + w_grievance * (grievance / (1.0 + grievance)) - w_fear * fear
                 - w_containment * containment)
-    stock = capability / (capability + capability_half)
-    lead = np.where(leaderless, leaderless_factor, 1.0)
-    return np.exp(log_rate) * stock * lead * active
+    return np.exp(log_rate) * (capability / (capability + capability_half)) * multiplier
 
 
 def attacks_within_stock(count, capability, attack_cost):
@@ -151,10 +161,12 @@ def suspension_days(mean_days, u):
 # --- Outcomes of attacks on US forces ---------------------------------------------------------
 
 def exposure(theatre, presence_iraq, troops_syria, exposure_embassy, exposure_jordan):
-    """How exposed US personnel are to an attack in ``theatre`` (0 for Israel)."""
-    return np.select(
-        [theatre == IRAQ, theatre == SYRIA, theatre == EMBASSY, theatre == JORDAN],
-        [presence_iraq, troops_syria, exposure_embassy, exposure_jordan], 0.0)
+    """How exposed US personnel are to an attack in ``theatre`` (0 for Israel or none)."""
+    zero = np.zeros_like(presence_iraq)
+    table = np.stack([presence_iraq, troops_syria + zero, exposure_embassy + zero,
+                      exposure_jordan + zero, zero], axis=-1)
+    pick = np.where(theatre < 0, ISRAEL_THEATRE, theatre)
+    return np.take_along_axis(table, pick[..., None], axis=-1)[..., 0]
 
 
 def attack_casualties(attacks, is_drone, expo, force_protection, hit_rocket, hit_drone,
@@ -216,9 +228,9 @@ def us_pressure(pressure, per_killed, killed, per_wounded, wounded, per_attack, 
 def trigger_met(trigger, killed, wounded, attacks):
     """Whether the day meets the US retaliation trigger (deaths, casualties, any attack
     streak, or never)."""
-    return np.select(
-        [trigger == TRIGGER_DEATHS, trigger == TRIGGER_CASUALTIES, trigger == TRIGGER_STREAK],
-        [killed > 0, (killed + wounded) > 0, attacks > 0], False)
+    return (((trigger == TRIGGER_DEATHS) & (killed > 0))
+            | ((trigger == TRIGGER_CASUALTIES) & ((killed + wounded) > 0))
+            | ((trigger == TRIGGER_STREAK) & (attacks > 0)))
 
 
 def response_probability(trigger, met, attack_day, prob_trigger, prob_other):
@@ -253,13 +265,14 @@ def strike_country(tier, sovereignty, syria_threshold):
 
 def strike_credibility(tier, facilities, leaders, iranian):
     """Credibility the US gains from a strike of ``tier``."""
-    return np.select([tier == FACILITIES, tier == LEADERS, tier >= IRANIAN_PERSONNEL],
-                     [facilities, leaders, iranian], 0.0)
+    return np.where(tier == FACILITIES, facilities,
+                    np.where(tier == LEADERS, leaders,
+                             np.where(tier >= IRANIAN_PERSONNEL, iranian, 0.0)))
 
 
 def strike_fear(tier, facilities, leaders):
     """Fear a strike of ``tier`` puts into the group it hits."""
-    return np.select([tier == FACILITIES, tier >= LEADERS], [facilities, leaders], 0.0)
+    return np.where(tier == FACILITIES, facilities, np.where(tier >= LEADERS, leaders, 0.0))
 
 
 # --- The ladder -------------------------------------------------------------------------------

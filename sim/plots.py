@@ -1,0 +1,119 @@
+"""Figures.  Each function returns a matplotlib Figure and, given a path, saves it as PNG."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .rules import LADDER  # noqa: E402
+
+KEY_EVENTS: list[tuple[str, str]] = [
+    ("2019-12-27", "K-1"),
+    ("2020-01-03", "Soleimani killed"),
+    ("2020-03-11", "Camp Taji"),
+    ("2020-10-10", "militia truce"),
+    ("2021-02-15", "Erbil"),
+    ("2023-03-23", "Syria drone death"),
+    ("2023-10-07", "Gaza war"),
+    ("2024-01-28", "Tower 22"),
+    ("2024-04-13", "Iran fires on Israel"),
+    ("2024-10-01", "Iran fires on Israel"),
+]
+"""Documented events marked on time axes (see calibration/events.csv for sources)."""
+
+BAND = "#3b6ea5"
+
+
+def _mark_events(ax, start, end, labels=True):
+    for date, label in KEY_EVENTS:
+        d = pd.Timestamp(date)
+        if not (pd.Timestamp(start) <= d <= pd.Timestamp(end)):
+            continue
+        ax.axvline(d, color="0.4", lw=0.7, ls=":", zorder=1)
+        if labels:
+            ax.text(d, 1.0, " " + label, transform=ax.get_xaxis_transform(), rotation=90,
+                    va="top", ha="right", fontsize=7, color="0.3")
+
+
+def _finish(fig, path):
+    if path is not None:
+        path = Path(path)
+        fig.savefig(path, dpi=130, bbox_inches="tight")
+    return fig
+
+
+def plot_escalation_curves(bands: pd.DataFrame, title: str, start: dt.date, end: dt.date,
+                           path: str | Path | None = None, subtitle: str = ""):
+    """Weekly attacks on US forces with 50 % and 90 % bands, expected strikes per week, and the
+    probability that a week reaches each ladder rung; documented key events marked.
+
+    Args:
+        bands: the weekly bands table (:meth:`sim.outcomes.Summary.bands`).
+        title: figure title (the scenario's name).
+        start, end: the scenario's dates.
+        path: where to save a PNG (optional).
+        subtitle: a line under the title (runs, seed, engine).
+    """
+    b = bands.copy()
+    b["week_start"] = pd.to_datetime(b["week_start"])
+
+    def m(name):
+        return b[b["measure"] == name].sort_values("week")
+
+    fig, axes = plt.subplots(3, 1, figsize=(12, 10), sharex=True,
+                             gridspec_kw={"height_ratios": [2.2, 1.2, 1.4]})
+    a = m("attacks")
+    x = a["week_start"]
+    ax = axes[0]
+    ax.fill_between(x, a["q05"], a["q95"], step="post", color=BAND, alpha=0.18,
+                    label="90 % of runs")
+    ax.fill_between(x, a["q25"], a["q75"], step="post", color=BAND, alpha=0.38,
+                    label="50 % of runs")
+    ax.step(x, a["q50"], where="post", color=BAND, lw=1.2, label="median")
+    ax.step(x, a["mean"], where="post", color="black", lw=0.8, ls="--", label="mean")
+    ax.set_ylabel("militia attacks on US forces\nper week")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    _mark_events(ax, start, end)
+    ax.set_ylim(bottom=0)
+
+    ax = axes[1]
+    for name, color, label in (("us_strikes", "#b22222", "US retaliatory strikes"),
+                               ("israeli_strikes", "#2e8b57", "Israeli interdiction strikes"),
+                               ("iran_direct_attacks_us", "#ff8c00",
+                                "Iranian direct attacks on US forces")):
+        s = m(name)
+        ax.step(s["week_start"], s["mean"], where="post", color=color, lw=1.0, label=label)
+    ax.set_ylabel("expected events\nper week")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    _mark_events(ax, start, end, labels=False)
+    ax.set_ylim(bottom=0)
+
+    ax = axes[2]
+    r = m("rung")
+    colors = {3: "#999999", 4: "#e3a21a", 5: "#d1495b", 6: "#6a0dad"}
+    for k, color in colors.items():
+        ax.step(r["week_start"], r[f"p_rung_ge_{k}"], where="post", color=color, lw=1.0,
+                label=f"rung {k}+ ({LADDER[k]})")
+    ax.set_ylabel("probability a week\nreaches the rung")
+    ax.set_ylim(0, None)
+    ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=2)
+    _mark_events(ax, start, end, labels=False)
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax.set_xlim(pd.Timestamp(start), pd.Timestamp(end))
+    for ax in axes:
+        ax.grid(axis="y", color="0.9")
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.suptitle(f"Escalation curves: {title}", fontsize=13, x=0.01, ha="left")
+    if subtitle:
+        fig.text(0.01, 0.955, subtitle, fontsize=9, color="0.35", ha="left")
+    fig.tight_layout(rect=(0, 0, 1, 0.955))
+    return _finish(fig, path)
