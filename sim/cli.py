@@ -161,5 +161,13 @@ def list_scenarios():
             click.echo(f"{p}: {exc}")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+
+def _register_extensions() -> None:
+    """Attach the commands defined in sibling modules (sweeps, calibration)."""
+    from . import cli_calibrate, cli_sweep
+
+    for cmd in (*cli_sweep.commands, *cli_calibrate.commands):
+        main.add_command(cmd)
+
+
+_register_extensions()

@@ -1,0 +1,4 @@
+"""CLI commands for calibration against the documented record (registered on ``escalation``
+by sim.cli)."""
+
+commands: list = []
