@@ -88,6 +88,11 @@ class Iran(_Actor):
         """Iranian personnel were killed: grievance jumps, and Iran may schedule a direct
         attack on ``target`` (US forces or Israel) after a lag."""
         self.grievance = self.grievance + self.par("iran.grievance_personnel_killed")
+        self.consider_direct_attack(probability, target)
+
+    def consider_direct_attack(self, probability, target: int) -> None:
+        """Schedule a direct attack on ``target`` with the given probability, unless one is
+        already scheduled."""
         if self.direct_due[0] != R.NEVER:
             return
         u = self.draw(rnd.Purpose.DIRECT_DECIDE + 100 * target)
@@ -221,13 +226,14 @@ class UnitedStates(_Actor):
         self.first_tier = self.par("us.first_tier").astype(np.int64)
         self.max_tier = self.par("us.max_tier").astype(np.int64)
 
-    def decide(self, killed, wounded, attacks, embassy_attacks, direct_on_us) -> None:
+    def decide(self, killed, wounded, attacks, embassy_attacks, direct_on_us, election) -> None:
         """Update pressure; schedule a response or grow a pending one (phase 5)."""
         self.pressure = R.us_pressure(self.pressure, self.par("us.pressure_per_killed"), killed,
                                       self.par("us.pressure_per_wounded"), wounded,
                                       self.par("us.pressure_per_attack"), attacks,
                                       self.par("us.pressure_per_embassy_attack"),
-                                      embassy_attacks)
+                                      embassy_attacks, self.par("us.election_pressure_gain"),
+                                      election)
         attack_day = (attacks > 0) | direct_on_us
         met = R.trigger_met(self.trigger, killed, wounded, attacks)
         met = met | (direct_on_us & (self.trigger != R.TRIGGER_NEVER))
@@ -365,11 +371,12 @@ class IraqiGovernment(_Actor):
         self.containment = np.zeros(1)
         self.embarrassment = np.zeros(1)
 
-    def update_containment(self, attacks_iraq, attacks_embassy, us_pressure) -> None:
+    def update_containment(self, attacks_iraq, attacks_embassy, us_pressure, protests) -> None:
         """Restrain the militias more after embarrassing attacks or when the US looms."""
         self.embarrassment = self.embarrassment + attacks_iraq + 3.0 * attacks_embassy
         target = R.containment_target(self.par("iraq.containment_base"),
                                       self.par("iraq.containment_w_embarrassment"),
                                       self.embarrassment, self.par("iraq.containment_w_looming"),
-                                      us_pressure, self.par("iraq.containment_cap"))
+                                      us_pressure, self.par("iraq.w_protests"), protests,
+                                      self.par("iraq.containment_cap"))
         self.containment = R.approach(self.containment, target, self.par("iraq.containment_rate"))

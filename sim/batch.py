@@ -18,7 +18,7 @@ import numpy as np
 
 from . import random as rnd
 from . import rules as R
-from .outcomes import DAILY, M, N_RUNGS, RUNG, ChunkResult
+from .outcomes import DAILY, HIST_BINS, M, N_RUNGS, RUNG, ChunkResult
 from .resolved import NO_DAY, ParamTable
 from .scenario import Scenario
 from .timeline import DRIVER_NAMES, SHOCK_NAMES, Timeline
@@ -54,6 +54,8 @@ class Drivers:
         self.unrest = float(row[_D["iran_unrest"]])
         self.talks = float(row[_D["nuclear_talks"]])
         self.regional = float(row[_D["regional_war"]])
+        self.protests = float(row[_D["iraqi_protests"]])
+        self.election = float(row[_D["us_election"]])
         self.gaza = float(R.effective_gaza(row[_D["gaza_war"]], row[_D["gaza_truce"]]))
         self.war = self.gaza + self.regional
 
@@ -80,7 +82,7 @@ class BatchEngine:
         self.drivers = [Drivers(self.timeline.drivers[d]) for d in range(self.days)]
 
     def run(self, seed: int, replicates: np.ndarray, params: ParamTable,
-            record_daily: bool = False,
+            record_daily: bool = False, keep_weekly: bool = True,
             progress: Callable[[int], None] | None = None) -> ChunkResult:
         """Simulate the given replicates over the whole scenario.
 
@@ -89,36 +91,50 @@ class BatchEngine:
             replicates: replicate indices (their keys fix the random numbers).
             params: per-replicate parameters, one row per entry of ``replicates``.
             record_daily: keep daily measures and state traces (memory ``R x days``).
+            keep_weekly: keep the per-replicate weekly counts (about 26 kB per replicate);
+                without it, weeks stream into histograms and totals and memory stays flat.
             progress: called with the number of replicate-days done since the last call.
         """
         replicates = np.asarray(replicates, dtype=np.int64)
         n = len(replicates)
         assert params.size == n, "one parameter row per replicate"
         st = _State(self, seed, replicates, params)
-        weekly = np.zeros((self.weeks, n, len(DAILY)), dtype=np.int32)  # week-major: fast writes
-        daily = np.zeros((n, self.days, len(DAILY)), dtype=np.int32) if record_daily else None
+        m = len(DAILY)
+        weekly = np.zeros((self.weeks, m, n), dtype=np.int32) if keep_weekly else None
+        hist = np.zeros((m, self.weeks, HIST_BINS), dtype=np.int64)
+        totals = np.zeros((m, n), dtype=np.int64)
+        daily = np.zeros((n, self.days, m), dtype=np.int32) if record_daily else None
         traces = _Traces(n, self.days, self.n_groups) if record_daily else None
         step = max(1, self.days // 50)
-        week = np.zeros((n, len(DAILY)), dtype=np.int64)  # contiguous accumulator
+        week = np.zeros((m, n), dtype=np.int64)
+        offsets = (np.arange(m) * HIST_BINS)[:, None]
         for day in range(self.days):
             counts = st.step(day)
             wk = day // 7
             if day % 7 == 0:
-                week[:] = 0
-            week += counts  # the rung column is fixed below: weekly maximum, not sum
-            week[:, RUNG] = np.maximum(week[:, RUNG] - counts[:, RUNG], counts[:, RUNG])
+                week.fill(0)
+            week += counts  # the rung row is fixed below: weekly maximum, not sum
+            week[RUNG] = np.maximum(week[RUNG] - counts[RUNG], counts[RUNG])
             if day % 7 == 6 or day == self.days - 1:
-                weekly[wk] = week
+                # stream the week into exact histograms and totals; keep it only if asked
+                totals += week
+                binned = np.minimum(week, HIST_BINS - 1) + offsets
+                hist[:, wk, :] = np.bincount(binned.ravel(),
+                                             minlength=m * HIST_BINS).reshape(m, HIST_BINS)
+                if weekly is not None:
+                    weekly[wk] = week
             if daily is not None:
-                daily[:, day] = counts
+                daily[:, day] = counts.T
                 traces.record(day, st)
             if progress is not None and (day % step == step - 1 or day == self.days - 1):
                 progress(n * (step if day % step == step - 1 else day % step + 1))
+        totals[RUNG] = st.first_day_max()
         rung_days = st.rung_days
         rung_days[:, 0] = self.days - rung_days[:, 1:].sum(axis=1)  # calm days
-        return ChunkResult(replicates, np.ascontiguousarray(weekly.transpose(1, 0, 2)),
+        return ChunkResult(replicates,
+                           None if weekly is None else weekly.transpose(2, 0, 1),
                            st.first_day, rung_days, st.drawdown_day, daily,
-                           traces.arrays if traces else None)
+                           traces.arrays if traces else None, totals=totals.T, hist=hist)
 
 
 class _Traces:
@@ -154,6 +170,7 @@ class _State:
         self.militia_actor = rnd.MILITIA + np.arange(g)
         self.militia_codes = [int(a) for a in self.militia_actor]
         self.rows = np.arange(n)
+        self.counts = np.zeros((len(DAILY), n), dtype=np.int64)
         self.static_rate = R.militia_static_log_rate(
             self.pg("militia.attack_log_rate_base"), p.traits["rate_offset"],
             self.pg("militia.w_boldness"), p.traits["boldness"])
@@ -206,6 +223,10 @@ class _State:
         self.max_tier = p["us.max_tier"].astype(np.int64)
         self.drawdown_date = p["us.drawdown_date"].astype(np.int64)
 
+    def first_day_max(self) -> np.ndarray:
+        """Peak rung of each replicate: the highest rung with a first day."""
+        return (self.first_day >= 0).sum(axis=1)
+
     # -- helpers --------------------------------------------------------------------------------
     def pg(self, key: str) -> np.ndarray:
         """Per-replicate parameter ``key`` repeated over groups, ``(R, G)`` contiguous (numpy
@@ -234,8 +255,9 @@ class _State:
     def step(self, day: int) -> np.ndarray:
         p, n, g = self.p, self.n, self.g
         drv = self.eng.drivers[day]
-        counts = np.zeros((n, len(DAILY)), dtype=np.int64)
-        self._shocks(day)
+        counts = self.counts  # (measures, R): measure-major, so each column write is contiguous
+        counts.fill(0)
+        self._shocks(day, drv)
 
         # 1. Iran: greenlight, resupply, any due direct attack
         holding = (day <= self.hold_until).astype(np.float64)
@@ -257,7 +279,7 @@ class _State:
             on_us = self.direct_target[fire] == R.TARGET_US
             us_rows = fire[on_us]
             if us_rows.size:
-                counts[us_rows, M["iran_direct_attacks_us"]] = 1
+                counts[M["iran_direct_attacks_us"], us_rows] = 1
                 wounded = rnd.poisson(p["iran.direct_wounded_mean"][us_rows],
                                       self._u(day, rnd.IRAN, rnd.Purpose.DIRECT_WOUNDED, us_rows))
                 lethal = (self._u(day, rnd.IRAN, rnd.Purpose.DIRECT_LETHAL, us_rows)
@@ -267,7 +289,7 @@ class _State:
                     self._u(day, rnd.IRAN, rnd.Purpose.DIRECT_KILLED, us_rows)))
                 direct_wounded[us_rows] = wounded
                 direct_killed[us_rows] = killed
-            counts[fire[~on_us], M["iran_direct_attacks_israel"]] = 1
+            counts[M["iran_direct_attacks_israel"], fire[~on_us]] = 1
             self.iran_grievance[fire] = 0.0
             self.hold_until[fire] = day + p["iran.deescalation_days"][fire].astype(np.int64)
             self.direct_due[fire] = R.NEVER
@@ -315,29 +337,30 @@ class _State:
                 self._u_groups(day, rnd.Purpose.KILLED_EXTRA, idx))
             wounded_r = wounded_r + np.bincount(r, wounded, minlength=n).astype(np.int64)
             killed_r = killed_r + np.bincount(r, killed, minlength=n).astype(np.int64)
-            by_theatre = np.bincount(r * 5 + np.maximum(theatre, 0), n_att, minlength=n * 5)
-            counts[:, M["attacks_iraq"]:M["attacks_israel"] + 1] = by_theatre.reshape(n, 5)
+            by_theatre = np.bincount(np.maximum(theatre, 0) * n + r, n_att, minlength=5 * n)
+            counts[M["attacks_iraq"]:M["attacks_israel"] + 1] = by_theatre.reshape(5, n)
             on_us = (theatre >= 0) & (theatre != R.ISRAEL_THEATRE)
             ra = self.recent_attacks.reshape(-1)
             ra[idx] = ra[idx] + np.where(on_us, n_att, 0)
             cap_flat[idx] = R.spend(cap_flat[idx], n_att, p["militia.attack_cost"][r])
-        counts[:, M["attacks"]] = (counts[:, M["attacks_iraq"]] + counts[:, M["attacks_syria"]]
-                                   + counts[:, M["attacks_embassy"]]
-                                   + counts[:, M["attacks_jordan"]])
-        counts[:, M["us_wounded"]] = wounded_r
-        counts[:, M["us_killed"]] = killed_r
-        total_attacks = counts[:, M["attacks"]] + counts[:, M["attacks_israel"]]
+        counts[M["attacks"]] = (counts[M["attacks_iraq"]] + counts[M["attacks_syria"]]
+                                   + counts[M["attacks_embassy"]]
+                                   + counts[M["attacks_jordan"]])
+        counts[M["us_wounded"]] = wounded_r
+        counts[M["us_killed"]] = killed_r
+        total_attacks = counts[M["attacks"]] + counts[M["attacks_israel"]]
         hit = np.flatnonzero(total_attacks)
         if hit.size:
             self.grievance[hit] = (self.grievance[hit] + p["militia.contagion"][hit, None]
                                    * total_attacks[hit, None])
 
         # 3. Iraqi government: containment; militias weigh suspension under it
-        self.embarrassment = (self.embarrassment + counts[:, M["attacks_iraq"]]
-                              + 3.0 * counts[:, M["attacks_embassy"]])
+        self.embarrassment = (self.embarrassment + counts[M["attacks_iraq"]]
+                              + 3.0 * counts[M["attacks_embassy"]])
         ctarget = R.containment_target(p["iraq.containment_base"],
                                        p["iraq.containment_w_embarrassment"], self.embarrassment,
                                        p["iraq.containment_w_looming"], self.pressure,
+                                       p["iraq.w_protests"], drv.protests,
                                        p["iraq.containment_cap"])
         self.containment = R.approach(self.containment, ctarget, p["iraq.containment_rate"])
         p_susp = R.suspension_probability(
@@ -352,10 +375,10 @@ class _State:
             dur = R.suspension_days(p["militia.suspension_days_mean"][r],
                                     self._u_groups(day, rnd.Purpose.SUSPEND_DAYS, sidx))
             self.suspended_until.ravel()[sidx] = day + dur
-            counts[:, M["militia_suspensions"]] = np.bincount(r, minlength=n)
+            counts[M["militia_suspensions"]] = np.bincount(r, minlength=n)
 
         # 4. Israel: interdiction strikes
-        self.attack_memory = self.attack_memory + counts[:, M["attacks_israel"]]
+        self.attack_memory = self.attack_memory + counts[M["attacks_israel"]]
         stock_share = (self.capability @ self.ones_g) / (p["militia.capability_cap"] * g)
         lam_i = R.israel_strike_rate(p["israel.strike_log_rate_base"],
                                      p["israel.w_capability"], stock_share,
@@ -377,8 +400,8 @@ class _State:
             self.sovereignty[rows] += np.where(in_iraq,
                                                p["iraq.sovereignty_per_israeli_strike"][rows] * k,
                                                0.0)
-            counts[rows, M["israeli_strikes"]] = k
-            counts[rows, M["israeli_strikes_iraq"]] = np.where(in_iraq, k, 0)
+            counts[M["israeli_strikes"], rows] = k
+            counts[M["israeli_strikes_iraq"], rows] = np.where(in_iraq, k, 0)
             iranian = (self._u(day, rnd.ISRAEL, rnd.Purpose.ISRAEL_IRANIAN, rows)
                        < 1.0 - (1.0 - p["israel.iranian_personnel_prob"][rows]) ** k)
             ir_rows = rows[iranian]
@@ -391,12 +414,13 @@ class _State:
         # 5. United States: pressure, decide, execute
         self.pressure = R.us_pressure(self.pressure, p["us.pressure_per_killed"], killed_r,
                                       p["us.pressure_per_wounded"], wounded_r,
-                                      p["us.pressure_per_attack"], counts[:, M["attacks"]],
+                                      p["us.pressure_per_attack"], counts[M["attacks"]],
                                       p["us.pressure_per_embassy_attack"],
-                                      counts[:, M["attacks_embassy"]])
-        direct_on_us = counts[:, M["iran_direct_attacks_us"]] > 0
-        attack_day = (counts[:, M["attacks"]] > 0) | direct_on_us
-        met = R.trigger_met(self.trigger, killed_r, wounded_r, counts[:, M["attacks"]])
+                                      counts[M["attacks_embassy"]],
+                                      p["us.election_pressure_gain"], drv.election)
+        direct_on_us = counts[M["iran_direct_attacks_us"]] > 0
+        attack_day = (counts[M["attacks"]] > 0) | direct_on_us
+        met = R.trigger_met(self.trigger, killed_r, wounded_r, counts[M["attacks"]])
         met = met | (direct_on_us & (self.trigger != R.TRIGGER_NEVER))
         tier_now = R.response_tier(self.pressure, self.first_tier, self.max_tier,
                                    p["us.leaders_pressure"], p["us.iranian_personnel_pressure"],
@@ -452,19 +476,26 @@ class _State:
         sustained = (day - self.direct_fire_days[:, 0]) < R.SUSTAINED_WINDOW_DAYS
         up = np.flatnonzero(attack_day | (strike_tier > 0) | sustained | (wounded_r > 0))
         if up.size:
-            level = R.ladder_level(counts[up, M["attacks"]], wounded_r[up], killed_r[up],
+            level = R.ladder_level(counts[M["attacks"], up], wounded_r[up], killed_r[up],
                                    strike_tier[up], direct_on_us[up], sustained[up])
-            counts[up, RUNG] = level
+            counts[RUNG, up] = level
             self.rung_days[up, level] += 1
             fd = self.first_day[up]
             fd[(fd < 0) & (self.rung_index <= level[:, None])] = day
             self.first_day[up] = fd
         return counts
 
-    def _shocks(self, day):
+    def _shocks(self, day, drv):
         s = self.eng.timeline.shocks[day]
         if not s.any():
             return
+        killed = s[_S["iran.killed_by_israel"]]
+        if killed:
+            p = self.p
+            self.iran_grievance = self.iran_grievance + killed
+            prob = R.sigmoid(p["iran.direct_attack_logit_israel"]
+                             + p["iran.direct_attack_w_war_israel"] * drv.war)
+            self._schedule_direct(day, self.rows, prob, R.TARGET_ISRAEL)
         self.iran_grievance = self.iran_grievance + s[_S["iran.grievance"]]
         self.grievance = self.grievance + s[_S["militia.grievance"]]
         self.fear = self.fear + s[_S["militia.fear"]]
@@ -492,13 +523,13 @@ class _State:
         self.due[go] = R.NEVER
         strike_tier[go] = tier
         country = R.strike_country(tier, self.sovereignty[go], p["us.syria_threshold"][go])
-        counts[go, M["us_strikes"]] = 1
+        counts[M["us_strikes"], go] = 1
         for t, name in ((R.FACILITIES, "us_strikes_facilities"), (R.LEADERS, "us_strikes_leaders"),
                         (R.IRANIAN_PERSONNEL, "us_strikes_iranian_personnel"),
                         (R.IRAN_TERRITORY, "us_strikes_iran_territory")):
-            counts[go, M[name]] = tier == t
-        counts[go, M["us_strikes_iraq"]] = country == R.STRIKE_IRAQ
-        counts[go, M["us_strikes_syria"]] = country == R.STRIKE_SYRIA
+            counts[M[name], go] = tier == t
+        counts[M["us_strikes_iraq"], go] = country == R.STRIKE_IRAQ
+        counts[M["us_strikes_syria"], go] = country == R.STRIKE_SYRIA
         on_proxies = tier < R.IRAN_TERRITORY
         # the group blamed: most recent attacks on US forces (first group on ties)
         tgt = np.argmax(self.recent_attacks[go], axis=1)

@@ -99,7 +99,7 @@ class EscalationModel(mesa.Model):
         day, c = self.day, np.zeros(len(DAILY), dtype=np.int64)
         ix = {name: j for j, name in enumerate(DAILY)}
         drv = Drivers(self.timeline.drivers[day])
-        self._shocks(day)
+        self._shocks(day, drv)
 
         # 1. Iran
         self.iran.set_greenlight(drv, self.us.credibility)
@@ -132,7 +132,7 @@ class EscalationModel(mesa.Model):
 
         # 4. Iraqi government; militias weigh suspension under containment
         self.iraq.update_containment(c[ix["attacks_iraq"]], c[ix["attacks_embassy"]],
-                                     self.us.pressure)
+                                     self.us.pressure, drv.protests)
         c[ix["militia_suspensions"]] = sum(
             m.consider_suspension(self.iraq.containment, self.iran.greenlight)
             for m in self.militias)
@@ -145,7 +145,7 @@ class EscalationModel(mesa.Model):
         # 6. United States
         direct_on_us = np.array([on_us])
         self.us.decide(np.array([killed]), np.array([wounded]), np.array([c[ix["attacks"]]]),
-                       np.array([c[ix["attacks_embassy"]]]), direct_on_us)
+                       np.array([c[ix["attacks_embassy"]]]), direct_on_us, drv.election)
         tier, country = self.us.execute_due(self.militias, self.iran, self.iraq)
         if tier:
             c[ix["us_strikes"]] = 1
@@ -180,10 +180,16 @@ class EscalationModel(mesa.Model):
         self.day += 1
         self.datacollector.collect(self)
 
-    def _shocks(self, day: int) -> None:
+    def _shocks(self, day: int, drv) -> None:
         s = self.timeline.shocks[day]
         if not s.any():
             return
+        killed = s[_S["iran.killed_by_israel"]]
+        if killed:
+            self.iran.grievance = self.iran.grievance + killed
+            prob = R.sigmoid(self.params["iran.direct_attack_logit_israel"]
+                             + self.params["iran.direct_attack_w_war_israel"] * drv.war)
+            self.iran.consider_direct_attack(prob, R.TARGET_ISRAEL)
         self.iran.grievance = self.iran.grievance + s[_S["iran.grievance"]]
         for m in self.militias:
             m.grievance = m.grievance + s[_S["militia.grievance"]]

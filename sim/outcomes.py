@@ -49,12 +49,15 @@ class ChunkResult:
 
     Attributes:
         replicates: replicate indices, shape (R,).
-        weekly: int32 ``(R, W, len(DAILY))`` weekly sums (``rung``: weekly maximum).
+        weekly: int32 ``(R, W, len(DAILY))`` weekly sums (``rung``: weekly maximum), or
+            ``None`` when the engine streamed weeks into ``totals`` and ``hist`` only.
         first_day: int32 ``(R, 8)``: first day index at or above each rung (-1 never).
         rung_days: int32 ``(R, 8)``: days spent at exactly each rung.
         drawdown_day: int32 ``(R,)``: day the US drew down from Iraq (-1 never).
         daily: optional ``(R, D, len(DAILY))`` int32 daily measures.
         traces: optional ``{name: (R, D) or (R, D, G) float64}``.
+        totals: optional int64 ``(R, len(DAILY))``: sums over the run (``rung``: the peak).
+        hist: optional int64 ``(len(DAILY), W, HIST_BINS)``: weekly histograms.
     """
 
     replicates: np.ndarray
@@ -64,6 +67,20 @@ class ChunkResult:
     drawdown_day: np.ndarray
     daily: np.ndarray | None = None
     traces: dict[str, np.ndarray] | None = None
+    totals: np.ndarray | None = None
+    hist: np.ndarray | None = None
+
+    def run_totals(self) -> np.ndarray:
+        """``(R, len(DAILY))`` totals over the run (``rung``: the peak rung)."""
+        if self.totals is not None:
+            return self.totals
+        t = self.weekly.sum(axis=1, dtype=np.int64)
+        t[:, RUNG] = self.weekly[:, :, RUNG].max(axis=1)
+        return t
+
+    def histograms(self) -> np.ndarray:
+        """Weekly histograms ``(len(DAILY), W, HIST_BINS)``."""
+        return self.hist if self.hist is not None else weekly_histograms(self.weekly)
 
 
 @dataclass
@@ -79,7 +96,7 @@ class Summary:
     def add(self, chunk: ChunkResult, keep_weekly: bool = False) -> None:
         """Fold a chunk in (order does not matter for any figure reported)."""
         self.totals.append(totals_frame(chunk, self.start))
-        h = weekly_histograms(chunk.weekly)
+        h = chunk.histograms()
         self.hist = h if self.hist is None else self.hist + h
         if keep_weekly:
             self.weekly_tables.append(weekly_frame(chunk, self.start))
@@ -151,13 +168,13 @@ def bands_from_histograms(hist: np.ndarray, start: dt.date,
 def totals_frame(chunk: ChunkResult, start: dt.date) -> pd.DataFrame:
     """Per-replicate outcome totals: counts, peak rung, first day of each rung, days at or
     above each rung, escalation score, direct US-Iran fire, drawdown."""
-    w = chunk.weekly
+    t = chunk.run_totals()
     df = pd.DataFrame({"replicate": chunk.replicates.astype(np.int64)})
     for name in DAILY:
         if name != "rung":
-            df[name] = w[:, :, M[name]].sum(axis=1).astype(np.int64)
+            df[name] = t[:, M[name]].astype(np.int64)
     df["iran_direct_attacks"] = df["iran_direct_attacks_us"] + df["iran_direct_attacks_israel"]
-    df["peak_rung"] = w[:, :, RUNG].max(axis=1).astype(np.int64)
+    df["peak_rung"] = t[:, RUNG].astype(np.int64)
     base = np.datetime64(start, "D")
     for k in range(1, N_RUNGS):
         fd = chunk.first_day[:, k]

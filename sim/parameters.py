@@ -40,6 +40,8 @@ SHOCK_TARGETS: dict[str, str] = {
     "militia.fear": "added to every militia group's fear",
     "us.pressure": "added to US domestic pressure to respond",
     "iraq.sovereignty_pressure": "added to Iraqi sovereignty pressure",
+    "iran.killed_by_israel": "added to Iran's grievance, and Iran weighs a direct attack on "
+                             "Israel as after an Israeli strike that killed its personnel",
 }
 """State variables a dated timeline shock may bump."""
 
@@ -187,13 +189,15 @@ PARAMETERS: dict[str, dict[str, Param]] = {
         "respond_prob_other": P(0.05, 0, 1, "probability", "chance the US answers an attack day "
                                 "that does not meet its trigger"),
         "lag_min_days": P(1, 0, 30, "days", "shortest delay from decision to strike", kind="int"),
-        "lag_max_days": P(4, 0, 60, "days", "longest delay from decision to strike", kind="int"),
+        "lag_max_days": P(5, 0, 60, "days", "longest delay from decision to strike", kind="int"),
         "pressure_decay_days": P(20.0, 1, 365, "days", "e-folding time of domestic pressure"),
         "pressure_per_killed": P(4.0, 0, 50, "pressure units per American killed", ""),
         "pressure_per_wounded": P(0.1, 0, 10, "pressure units per American wounded", ""),
         "pressure_per_attack": P(0.08, 0, 5, "pressure units per attack", ""),
         "pressure_per_embassy_attack": P(2.0, 0, 20, "pressure units per attack on the embassy",
                                          ""),
+        "election_pressure_gain": P(0.5, 0, 5, "multiplier per driver unit", "how much more "
+                                    "each casualty weighs during a US election campaign"),
         "pressure_relief": P(0.6, 0, 1, "fraction", "share of pressure released by a strike"),
         "leaders_pressure": P(11.0, 0, 200, "pressure units", "pressure above which the US "
                               "strikes militia leaders"),
@@ -273,6 +277,8 @@ PARAMETERS: dict[str, dict[str, Param]] = {
                                          "above all on the embassy, embarrass the state"),
         "containment_w_looming": P(0.02, 0, 1, "per US pressure unit", "a looming US "
                                    "escalation pushes the state to restrain"),
+        "w_protests": P(0.1, 0, 1, "containment units per driver unit", "a protest wave "
+                        "weakens the state's hold on the militias"),
         "containment_cap": P(0.5, 0, 1, "containment units", "ceiling set by the militias' "
                              "political weight"),
         "containment_rate": P(0.05, 0.001, 1, "1/day", "how fast containment moves toward its "

@@ -193,10 +193,13 @@ def attack_casualties(attacks, is_drone, expo, force_protection, hit_rocket, hit
 
 # --- Iraqi government -------------------------------------------------------------------------
 
-def containment_target(base, w_embarrassment, embarrassment, w_looming, us_pressure, cap):
+def containment_target(base, w_embarrassment, embarrassment, w_looming, us_pressure,
+                       w_protests, protests, cap):
     """Restraint the Iraqi state aims for: rises with embarrassing attacks and a looming US
-    escalation, capped by the militias' political weight."""
-    return np.minimum(base + w_embarrassment * embarrassment + w_looming * us_pressure, cap)
+    escalation, falls while a protest wave weakens the government; between 0 and the cap set by
+    the militias' political weight."""
+    return np.clip(base + w_embarrassment * embarrassment + w_looming * us_pressure
+                   - w_protests * protests, 0.0, cap)
 
 
 # --- Israel -----------------------------------------------------------------------------------
@@ -218,11 +221,13 @@ def repeated_cut(cut, n):
 # --- United States ----------------------------------------------------------------------------
 
 def us_pressure(pressure, per_killed, killed, per_wounded, wounded, per_attack, attacks,
-                per_embassy, embassy_attacks):
+                per_embassy, embassy_attacks, election_gain, election):
     """Domestic pressure to respond after the day's casualties and attacks (killed weigh far
-    more than wounded; attacks on the embassy weigh more than attacks on bases)."""
-    return (pressure + per_killed * killed + per_wounded * wounded + per_attack * attacks
-            + per_embassy * embassy_attacks)
+    more than wounded; attacks on the embassy weigh more than attacks on bases); during an
+    election campaign each event weighs ``1 + election_gain * election`` times as much."""
+    added = (per_killed * killed + per_wounded * wounded + per_attack * attacks
+             + per_embassy * embassy_attacks)
+    return pressure + added * (1.0 + election_gain * election)
 
 
 def trigger_met(trigger, killed, wounded, attacks):

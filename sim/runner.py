@@ -68,9 +68,10 @@ def _chunks(n: int, size: int) -> list[np.ndarray]:
 
 
 def _run_chunk(sc: Scenario, engine: str, seed: int, reps: np.ndarray, params: ParamTable,
-               progress=None):
+               progress=None, keep_weekly: bool = False):
     if engine == "batch":
-        return BatchEngine(sc).run(seed, reps, params, progress=progress)
+        return BatchEngine(sc).run(seed, reps, params, keep_weekly=keep_weekly,
+                                   progress=progress)
     results = []
     for i, r in enumerate(reps):
         m = EscalationModel(sc, seed=seed, replicate=int(r), params=params.row(i))
@@ -94,7 +95,7 @@ def _worker(args):
     """Run one chunk in a worker process and return its (small) summary, not raw arrays."""
     sc, engine, seed, reps, params, keep_weekly = args
     part = Summary(sc.start, sc.timeline().weeks)
-    part.add(_run_chunk(sc, engine, seed, reps, params), keep_weekly)
+    part.add(_run_chunk(sc, engine, seed, reps, params, keep_weekly=keep_weekly), keep_weekly)
     return part
 
 
@@ -166,8 +167,8 @@ def run_scenario(sc: Scenario, runs: int = 1000, seed: int = 0, engine: str = "b
     try:
         if workers <= 1:
             for reps in chunks:
-                summary.add(_run_chunk(sc, engine, seed, reps, params.take(reps), bar.update),
-                            keep_weekly)
+                summary.add(_run_chunk(sc, engine, seed, reps, params.take(reps), bar.update,
+                                       keep_weekly), keep_weekly)
         else:
             with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context()) as pool:
                 jobs = [(sc, engine, seed, reps, params.take(reps), keep_weekly)

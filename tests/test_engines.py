@@ -113,3 +113,37 @@ def test_mesa_engine_through_the_runner_matches_batch(baseline):
     mesa = run_scenario(baseline, runs=3, seed=12, engine="mesa", progress=False).runs
     batch = run_scenario(baseline, runs=3, seed=12, engine="batch", progress=False).runs
     assert mesa.equals(batch)
+
+
+def test_streamed_summaries_equal_those_from_kept_weekly_counts(baseline):
+    from sim.outcomes import Summary, weekly_histograms
+
+    n = 120
+    params = build_param_table(baseline, n)
+    eng = BatchEngine(baseline)
+    kept = eng.run(6, np.arange(n), params, keep_weekly=True)
+    streamed = eng.run(6, np.arange(n), params, keep_weekly=False)
+    assert streamed.weekly is None
+    np.testing.assert_array_equal(streamed.hist, weekly_histograms(kept.weekly))
+    a, b = Summary(baseline.start, eng.weeks), Summary(baseline.start, eng.weeks)
+    a.add(kept)
+    kept.totals = kept.hist = None  # force the path that derives everything from weekly
+    b.add(kept)
+    assert a.runs().equals(b.runs())
+    assert a.bands().equals(b.bands())
+
+
+def test_bands_are_exact_quantiles_of_the_weekly_counts(baseline):
+    res = run_scenario(baseline, runs=200, seed=2, keep_weekly=True, progress=False)
+    weekly = res.weekly
+    bands = res.bands
+    for measure in ("attacks", "us_wounded", "israeli_strikes"):
+        w = weekly.pivot(index="replicate", columns="week", values=measure).to_numpy()
+        b = bands[bands["measure"] == measure].sort_values("week")
+        for q in (0.05, 0.5, 0.95):
+            expect = np.quantile(w, q, axis=0, method="inverted_cdf")
+            np.testing.assert_array_equal(b[f"q{int(q * 100):02d}"].to_numpy(), expect)
+        np.testing.assert_allclose(b["mean"].to_numpy(), w.mean(axis=0))
+    r = bands[bands["measure"] == "rung"].sort_values("week")
+    wr = weekly.pivot(index="replicate", columns="week", values="max_rung").to_numpy()
+    np.testing.assert_allclose(r["p_rung_ge_4"].to_numpy(), (wr >= 4).mean(axis=0))
