@@ -169,6 +169,12 @@ class _State:
         self.ones_g = np.ones(g)
         self.militia_actor = rnd.MILITIA + np.arange(g)
         self.militia_codes = [int(a) for a in self.militia_actor]
+        P = rnd.Purpose
+        self._attack_purposes = [P.THEATRE, P.WEAPON, P.HITS, P.WOUNDED, P.LETHAL,
+                                 P.KILLED_EXTRA]
+        self._israel_purposes = [P.ISRAEL_TARGET, P.ISRAEL_COUNTRY, P.ISRAEL_FIGHTERS,
+                                 P.ISRAEL_IRANIAN]
+        self._us_purposes = [P.US_RESPOND, P.US_LAG]
         self.rows = np.arange(n)
         self.counts = np.zeros((len(DAILY), n), dtype=np.int64)
         self.static_rate = R.militia_static_log_rate(
@@ -319,9 +325,12 @@ class _State:
                 p["militia.syria_shift"][r], self.grievance.reshape(-1)[idx],
                 p["militia.embassy_pull"][r], drv.gaza, p["militia.jordan_pull"][r],
                 drv.regional, p["militia.israel_pull"][r])
-            theatre = R.categorical(weights, self._u_groups(day, rnd.Purpose.THEATRE, idx))
+            # one hash pass for the six draws of every attacking group-day
+            ek = rnd.event_keys(day, self.militia_codes, self._attack_purposes)
+            u6 = rnd.uniform_keyed(self.keys[r][:, None], ek[gi])
+            theatre = R.categorical(weights, u6[:, 0])
             n_att = np.where(theatre >= 0, n_att, 0)
-            is_drone = (self._u_groups(day, rnd.Purpose.WEAPON, idx)
+            is_drone = (u6[:, 1]
                         < R.drone_share(p["militia.drone_share_start"][r],
                                         p["militia.drone_share_end"][r], day, self.eng.days))
             expo = R.exposure(theatre, self.presence_iraq[r], p["us.troops_syria"][r],
@@ -331,10 +340,7 @@ class _State:
                 p["us.hit_prob_drone"][r], p["us.lethal_prob_rocket"][r],
                 p["us.lethal_prob_drone"][r], p["us.wounded_per_hit"][r],
                 p["us.killed_extra_mean"][r],
-                self._u_groups(day, rnd.Purpose.HITS, idx),
-                self._u_groups(day, rnd.Purpose.WOUNDED, idx),
-                self._u_groups(day, rnd.Purpose.LETHAL, idx),
-                self._u_groups(day, rnd.Purpose.KILLED_EXTRA, idx))
+                u6[:, 2], u6[:, 3], u6[:, 4], u6[:, 5])
             wounded_r = wounded_r + np.bincount(r, wounded, minlength=n).astype(np.int64)
             killed_r = killed_r + np.bincount(r, killed, minlength=n).astype(np.int64)
             by_theatre = np.bincount(np.maximum(theatre, 0) * n + r, n_att, minlength=5 * n)
@@ -388,13 +394,15 @@ class _State:
         rows = np.nonzero(n_isr)[0]
         if rows.size:
             k = n_isr[rows]
-            tgt = np.minimum((self._u(day, rnd.ISRAEL, rnd.Purpose.ISRAEL_TARGET, rows)
+            u4 = rnd.uniform_keyed(self.keys[rows][:, None],
+                                   rnd.event_keys(day, [rnd.ISRAEL], self._israel_purposes)[0])
+            tgt = np.minimum((u4[:, 0]
                               * g).astype(np.int64), g - 1)
-            in_iraq = (self._u(day, rnd.ISRAEL, rnd.Purpose.ISRAEL_COUNTRY, rows)
+            in_iraq = (u4[:, 1]
                        < p["israel.iraq_share"][rows])
             self.capability[rows, tgt] *= R.repeated_cut(p["israel.capability_cut"][rows], k)
             fighters = rnd.poisson(k * p["israel.fighters_killed_mean"][rows],
-                                   self._u(day, rnd.ISRAEL, rnd.Purpose.ISRAEL_FIGHTERS, rows))
+                                   u4[:, 2])
             self.grievance[rows, tgt] += p["militia.grievance_per_fighter_killed"][rows] * fighters
             self.fear[rows] += (p["militia.fear_israeli_strike"][rows] * k)[:, None]
             self.sovereignty[rows] += np.where(in_iraq,
@@ -402,7 +410,7 @@ class _State:
                                                0.0)
             counts[M["israeli_strikes"], rows] = k
             counts[M["israeli_strikes_iraq"], rows] = np.where(in_iraq, k, 0)
-            iranian = (self._u(day, rnd.ISRAEL, rnd.Purpose.ISRAEL_IRANIAN, rows)
+            iranian = (u4[:, 3]
                        < 1.0 - (1.0 - p["israel.iranian_personnel_prob"][rows]) ** k)
             ir_rows = rows[iranian]
             if ir_rows.size:
@@ -411,38 +419,46 @@ class _State:
                                  + p["iran.direct_attack_w_war_israel"][ir_rows] * drv.war)
                 self._schedule_direct(day, ir_rows, prob, R.TARGET_ISRAEL)
 
-        # 5. United States: pressure, decide, execute
-        self.pressure = R.us_pressure(self.pressure, p["us.pressure_per_killed"], killed_r,
-                                      p["us.pressure_per_wounded"], wounded_r,
-                                      p["us.pressure_per_attack"], counts[M["attacks"]],
-                                      p["us.pressure_per_embassy_attack"],
-                                      counts[M["attacks_embassy"]],
-                                      p["us.election_pressure_gain"], drv.election)
+        # 5. United States: pressure, decide, execute (only attack days change anything;
+        #    on other days the pressure update adds exactly zero)
         direct_on_us = counts[M["iran_direct_attacks_us"]] > 0
         attack_day = (counts[M["attacks"]] > 0) | direct_on_us
-        met = R.trigger_met(self.trigger, killed_r, wounded_r, counts[M["attacks"]])
-        met = met | (direct_on_us & (self.trigger != R.TRIGGER_NEVER))
-        tier_now = R.response_tier(self.pressure, self.first_tier, self.max_tier,
-                                   p["us.leaders_pressure"], p["us.iranian_personnel_pressure"],
-                                   direct_on_us & (killed_r > 0))
-        pending = self.due != R.NEVER
-        # a pending response grows with pressure (e.g. the embassy siege after 29 Dec 2019)
-        self.due_tier = np.where(pending & attack_day, np.maximum(self.due_tier, tier_now),
-                                 self.due_tier)
-        candidates = np.nonzero(~pending & attack_day & (tier_now > R.NONE))[0]
-        if candidates.size:
-            c = candidates
-            prob = R.response_probability(self.trigger[c], met[c], attack_day[c],
-                                          p["us.respond_prob_trigger"][c],
-                                          p["us.respond_prob_other"][c])
-            decide = self._u(day, rnd.US, rnd.Purpose.US_RESPOND, c) < prob
-            c = c[decide]
+        ad = np.flatnonzero(attack_day)
+        if ad.size:
+            att, emb = counts[M["attacks"], ad], counts[M["attacks_embassy"], ad]
+            k_ad, w_ad, d_ad = killed_r[ad], wounded_r[ad], direct_on_us[ad]
+            self.pressure[ad] = R.us_pressure(
+                self.pressure[ad], p["us.pressure_per_killed"][ad], k_ad,
+                p["us.pressure_per_wounded"][ad], w_ad, p["us.pressure_per_attack"][ad], att,
+                p["us.pressure_per_embassy_attack"][ad], emb,
+                p["us.election_pressure_gain"][ad], drv.election)
+            trig = self.trigger[ad]
+            met = R.trigger_met(trig, k_ad, w_ad, att)
+            met = met | (d_ad & (trig != R.TRIGGER_NEVER))
+            tier_now = R.response_tier(self.pressure[ad], self.first_tier[ad], self.max_tier[ad],
+                                       p["us.leaders_pressure"][ad],
+                                       p["us.iranian_personnel_pressure"][ad],
+                                       d_ad & (k_ad > 0))
+            pending = self.due[ad] != R.NEVER
+            # a pending response grows with pressure (the embassy siege after 29 Dec 2019)
+            self.due_tier[ad] = np.where(pending, np.maximum(self.due_tier[ad], tier_now),
+                                         self.due_tier[ad])
+            free = ~pending & (tier_now > R.NONE)
+            c = ad[free]
             if c.size:
-                lag = R.lag_days(self._u(day, rnd.US, rnd.Purpose.US_LAG, c),
-                                 p["us.lag_min_days"][c].astype(np.int64),
-                                 p["us.lag_max_days"][c].astype(np.int64))
-                self.due[c] = day + lag
-                self.due_tier[c] = tier_now[c]
+                prob = R.response_probability(trig[free], met[free], True,
+                                              p["us.respond_prob_trigger"][c],
+                                              p["us.respond_prob_other"][c])
+                u2 = rnd.uniform_keyed(self.keys[c][:, None],
+                                       rnd.event_keys(day, [rnd.US], self._us_purposes)[0])
+                decide = u2[:, 0] < prob
+                if decide.any():
+                    cd = c[decide]
+                    lag = R.lag_days(u2[decide, 1],
+                                     p["us.lag_min_days"][cd].astype(np.int64),
+                                     p["us.lag_max_days"][cd].astype(np.int64))
+                    self.due[cd] = day + lag
+                    self.due_tier[cd] = tier_now[free][decide]
         strike_tier = np.zeros(n, dtype=np.int64)
         go = np.nonzero(self.due == day)[0]
         if go.size:

@@ -71,10 +71,14 @@ def main():
 @click.option("--chunk-size", type=click.IntRange(1, 1_000_000),
               help="Replicates per chunk [default: as few as keep the workers busy, at most "
                    "10,000]. Results do not depend on it.")
+@click.option("--no-posterior", is_flag=True, help="Use the scenario's parameter values for "
+              "every replicate instead of drawing each replicate's calibrated parameters from "
+              "the scenario's posterior.")
 @click.option("--no-plot", is_flag=True, help="Skip the figure.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 @friendly_errors
-def run(scenario, runs, seed, out, engine, weekly, workers, chunk_size, no_plot, quiet):
+def run(scenario, runs, seed, out, engine, weekly, workers, chunk_size, no_posterior, no_plot,
+        quiet):
     """Run SCENARIO (default: the bundled baseline) and write an output folder:
 
     \b
@@ -88,8 +92,11 @@ def run(scenario, runs, seed, out, engine, weekly, workers, chunk_size, no_plot,
     out = out if out is not None else Path("results") / sc.name
     from .io import check_target
     check_target(out.resolve())
+    from .runner import scenario_params
+    params = scenario_params(sc, runs, seed, use_posterior=not no_posterior)
     res = run_scenario(sc, runs=runs, seed=seed, engine=engine, chunk_size=chunk_size,
-                       workers=workers, keep_weekly=weekly, progress=None if not quiet else False)
+                       workers=workers, keep_weekly=weekly, params=params,
+                       progress=None if not quiet else False)
     runs_df, bands = res.runs, res.bands
     with atomic_folder(out) as tmp:
         runs_df.to_parquet(tmp / "runs.parquet", index=False)
@@ -105,6 +112,8 @@ def run(scenario, runs, seed, out, engine, weekly, workers, chunk_size, no_plot,
                          f"bands over replicates, week by week")
             plt.close(fig)
         write_manifest(tmp, scenario=sc.to_dict(), seed=seed, engine=engine, runs=runs,
+                       parameters_from="defaults" if no_posterior or not sc.posterior
+                       else "posterior",
                        workers=res.workers, elapsed_seconds=round(res.elapsed, 3),
                        files=sorted(p.name for p in tmp.iterdir()) + ["manifest.json"])
     if not quiet:

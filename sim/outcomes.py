@@ -13,10 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from .rules import LADDER, SCORE_WEIGHTS
+
+if TYPE_CHECKING:  # pandas is imported where tables are built, so that worker processes
+    import pandas as pd  # that only simulate never load it
 
 DAILY: tuple[str, ...] = (
     "attacks", "attacks_iraq", "attacks_syria", "attacks_embassy", "attacks_jordan",
@@ -80,7 +84,21 @@ class ChunkResult:
 
     def histograms(self) -> np.ndarray:
         """Weekly histograms ``(len(DAILY), W, HIST_BINS)``."""
-        return self.hist if self.hist is not None else weekly_histograms(self.weekly)
+        h = self.hist if self.hist is not None else weekly_histograms(self.weekly)
+        if h.shape[2] < HIST_BINS:
+            h = np.concatenate([h, np.zeros((*h.shape[:2], HIST_BINS - h.shape[2]),
+                                            dtype=h.dtype)], axis=2)
+        return h
+
+    def compact(self) -> ChunkResult:
+        """The same result with its histograms cut after the highest bin in use (cheaper to
+        send between processes; :meth:`histograms` pads them back)."""
+        if self.hist is None:
+            return self
+        used = np.flatnonzero(self.hist.any(axis=(0, 1)))
+        top = int(used[-1]) + 1 if used.size else 1
+        self.hist = np.ascontiguousarray(self.hist[:, :, :top])
+        return self
 
 
 @dataclass
@@ -113,11 +131,13 @@ class Summary:
 
     def runs(self) -> pd.DataFrame:
         """One row per replicate, sorted by replicate."""
+        import pandas as pd
         return pd.concat(self.totals).sort_values("replicate").reset_index(drop=True)
 
     def weekly(self) -> pd.DataFrame | None:
         if not self.weekly_tables:
             return None
+        import pandas as pd
         return (pd.concat(self.weekly_tables).sort_values(["replicate", "week"])
                 .reset_index(drop=True))
 
@@ -144,6 +164,7 @@ def bands_from_histograms(hist: np.ndarray, start: dt.date,
     Quantiles use the "inverted CDF" definition (the smallest count whose cumulative share
     reaches q), which is exact on histograms of integers.
     """
+    import pandas as pd
     m, w, b = hist.shape
     n = hist[0, 0].sum()
     cum = np.cumsum(hist, axis=2)
@@ -168,6 +189,7 @@ def bands_from_histograms(hist: np.ndarray, start: dt.date,
 def totals_frame(chunk: ChunkResult, start: dt.date) -> pd.DataFrame:
     """Per-replicate outcome totals: counts, peak rung, first day of each rung, days at or
     above each rung, escalation score, direct US-Iran fire, drawdown."""
+    import pandas as pd
     t = chunk.run_totals()
     df = pd.DataFrame({"replicate": chunk.replicates.astype(np.int64)})
     for name in DAILY:
@@ -194,6 +216,7 @@ def totals_frame(chunk: ChunkResult, start: dt.date) -> pd.DataFrame:
 
 def weekly_frame(chunk: ChunkResult, start: dt.date) -> pd.DataFrame:
     """Long table: one row per replicate and week with every weekly count."""
+    import pandas as pd
     r, w, m = chunk.weekly.shape
     df = pd.DataFrame(chunk.weekly.reshape(r * w, m), columns=list(DAILY))
     df.insert(0, "week_start", np.tile(np.datetime64(start, "D") + 7 * np.arange(w), r))

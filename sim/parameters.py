@@ -303,6 +303,9 @@ SCENARIO_KEYS: dict[str, Param] = {
     "description": P("", unit="text", doc="what question the scenario asks", kind="str"),
     "start": P("2019-01-01", unit="date", doc="first simulated day", kind="date"),
     "end": P("2024-12-31", unit="date", doc="last simulated day", kind="date"),
+    "posterior": P("", unit="path", doc="calibrated posterior (Parquet) from which each "
+                   "replicate draws its parameter set; relative to the file; \"\" for none",
+                   kind="str"),
 }
 """Keys of the ``[scenario]`` table."""
 

@@ -15,8 +15,8 @@ import pandas as pd  # noqa: E402
 from .rules import LADDER  # noqa: E402
 
 KEY_EVENTS: list[tuple[str, str]] = [
-    ("2019-12-27", "K-1"),
-    ("2020-01-03", "Soleimani killed"),
+    ("2019-12-27", ""),
+    ("2020-01-03", "K-1, then Soleimani killed"),
     ("2020-03-11", "Camp Taji"),
     ("2020-10-10", "militia truce"),
     ("2021-02-15", "Erbil"),
@@ -37,9 +37,9 @@ def _mark_events(ax, start, end, labels=True):
         if not (pd.Timestamp(start) <= d <= pd.Timestamp(end)):
             continue
         ax.axvline(d, color="0.4", lw=0.7, ls=":", zorder=1)
-        if labels:
-            ax.text(d, 1.0, " " + label, transform=ax.get_xaxis_transform(), rotation=90,
-                    va="top", ha="right", fontsize=7, color="0.3")
+        if labels and label:  # above the panel, so labels never hide the data
+            ax.text(d, 1.01, label, transform=ax.get_xaxis_transform(), rotation=60,
+                    va="bottom", ha="left", fontsize=7, color="0.3")
 
 
 def _finish(fig, path):
@@ -112,8 +112,8 @@ def plot_escalation_curves(bands: pd.DataFrame, title: str, start: dt.date, end:
     for ax in axes:
         ax.grid(axis="y", color="0.9")
         ax.spines[["top", "right"]].set_visible(False)
-    fig.suptitle(f"Escalation curves: {title}", fontsize=13, x=0.01, ha="left")
+    fig.suptitle(f"Escalation curves: {title}", fontsize=13, x=0.01, y=0.995, ha="left")
     if subtitle:
-        fig.text(0.01, 0.955, subtitle, fontsize=9, color="0.35", ha="left")
-    fig.tight_layout(rect=(0, 0, 1, 0.955))
+        fig.text(0.01, 0.965, subtitle, fontsize=9, color="0.35", ha="left")
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
     return _finish(fig, path)

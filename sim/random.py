@@ -90,6 +90,24 @@ def _event_key(day: int, actor: int, purpose: int) -> int:
     return _mix_int((day << 24) | ((actor & 0xFFF) << 12) | (purpose & 0xFFF))
 
 
+def event_keys(day: int, actors, purposes) -> np.ndarray:
+    """The (day, actor, purpose) key parts of :func:`uniform` for many actors and purposes at
+    once: uint64 ``(len(actors), len(purposes))``, equal to ``_event_key`` element by element."""
+    a = np.asarray(actors, dtype=np.uint64)[:, None] & np.uint64(0xFFF)
+    p = np.asarray(purposes, dtype=np.uint64)[None, :] & np.uint64(0xFFF)
+    packed = (np.uint64(day) << np.uint64(24)) | (a << np.uint64(12)) | p
+    with np.errstate(over="ignore"):
+        return _mix(packed)
+
+
+def uniform_keyed(rep_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Uniforms from replicate keys and precomputed :func:`event_keys` (broadcasting); the same
+    numbers :func:`uniform` gives for the same key parts."""
+    with np.errstate(over="ignore"):
+        z = _mix(rep_keys ^ keys)
+    return (z >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+
+
 def uniform(rep_keys: np.ndarray, day: int, actor: int | np.ndarray, purpose: int) -> np.ndarray:
     """Uniform numbers in [0, 1) keyed by replicate, day, actor and purpose.
 

@@ -20,6 +20,7 @@ from .model import EscalationModel
 from .outcomes import Summary
 from .resolved import ParamTable, build_param_table
 from .scenario import Scenario
+from .worker import run_chunk
 
 ENGINES = ("batch", "mesa")
 MAX_CHUNK = 10_000
@@ -63,6 +64,19 @@ class RunResult:
         return self.summary.weekly()
 
 
+def scenario_params(sc: Scenario, runs: int, seed: int,
+                    use_posterior: bool = True) -> ParamTable:
+    """Per-replicate parameters of a scenario: its values, with each replicate's calibrated
+    parameters drawn from the scenario's posterior (keyed by seed and replicate) when it names
+    one, except those a later scenario file sets itself."""
+    overrides = {}
+    if use_posterior and sc.posterior:
+        from .posterior import sample_posterior
+        overrides = {k: v for k, v in sample_posterior(sc.posterior, seed, runs).items()
+                     if k not in sc.posterior_excluded}
+    return build_param_table(sc, runs, overrides)
+
+
 def _chunks(n: int, size: int) -> list[np.ndarray]:
     return [np.arange(a, min(a + size, n)) for a in range(0, n, size)]
 
@@ -89,14 +103,6 @@ def _concat(results):
                        np.concatenate([r.first_day for r in results]),
                        np.concatenate([r.rung_days for r in results]),
                        np.concatenate([r.drawdown_day for r in results]))
-
-
-def _worker(args):
-    """Run one chunk in a worker process and return its (small) summary, not raw arrays."""
-    sc, engine, seed, reps, params, keep_weekly = args
-    part = Summary(sc.start, sc.timeline().weeks)
-    part.add(_run_chunk(sc, engine, seed, reps, params, keep_weekly=keep_weekly), keep_weekly)
-    return part
 
 
 def auto_workers(runs: int, days: int, engine: str) -> int:
@@ -151,7 +157,7 @@ def run_scenario(sc: Scenario, runs: int = 1000, seed: int = 0, engine: str = "b
         raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
     if runs < 1:
         raise ValueError("runs must be at least 1")
-    params = params if params is not None else build_param_table(sc, runs)
+    params = params if params is not None else scenario_params(sc, runs, seed)
     if params.size != runs:
         raise ValueError(f"parameter table has {params.size} rows for {runs} runs")
     days = sc.days
@@ -173,8 +179,8 @@ def run_scenario(sc: Scenario, runs: int = 1000, seed: int = 0, engine: str = "b
             with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context()) as pool:
                 jobs = [(sc, engine, seed, reps, params.take(reps), keep_weekly)
                         for reps in chunks]
-                for reps, part in zip(chunks, pool.map(_worker, jobs), strict=True):
-                    summary = summary.merge(part)
+                for reps, part in zip(chunks, pool.map(run_chunk, jobs), strict=True):
+                    summary.add(part, keep_weekly)
                     bar.update(len(reps) * days)
     finally:
         bar.close()
@@ -185,6 +191,6 @@ def _mp_context():
     import multiprocessing as mp
     if os.name == "posix":
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.batch", "sim.outcomes", "sim.runner"])
+        ctx.set_forkserver_preload(["sim.batch", "sim.worker"])
         return ctx
     return mp.get_context("spawn")

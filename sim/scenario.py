@@ -259,6 +259,8 @@ class Scenario:
     drivers: list[Driver] = field(default_factory=list)
     shocks: list[Shock] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    posterior: str = ""
+    posterior_excluded: list[str] = field(default_factory=list)
 
     @property
     def days(self) -> int:
@@ -283,6 +285,8 @@ class Scenario:
                                     f"{_suggest(key, all_parameter_keys())}")
             new.params[sec][name] = _check_value(Path("override"), key, PARAMETERS[sec][name],
                                                  value)
+            if key not in new.posterior_excluded:
+                new.posterior_excluded.append(key)
         _check_cross(Path("override"), new)
         return new
 
@@ -294,6 +298,8 @@ class Scenario:
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "files": self.files,
+            "posterior": self.posterior,
+            "posterior_excluded": self.posterior_excluded,
             "parameters": self.params,
             "groups": self.groups,
             "timeline": {
@@ -339,12 +345,22 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     meta = {k: p.default for k, p in SCENARIO_KEYS.items()}
     drivers: list[Driver] = []
     shocks: list[Shock] = []
+    posterior, excluded = "", []
     for fpath, raw in chain:
         for k, v in raw.get("scenario", {}).items():
             meta[k] = _check_value(fpath, k, SCENARIO_KEYS[k], v)
+        if "posterior" in raw.get("scenario", {}):
+            posterior, excluded = "", []
+            if meta["posterior"]:
+                ppath = (fpath.parent / meta["posterior"]).resolve()
+                if not ppath.is_file():
+                    raise ScenarioError(f"{fpath}: [scenario] posterior: file not found: {ppath}")
+                posterior = str(ppath)
         for sec in PARAMETERS:
             for k, v in raw.get(sec, {}).items():
                 params[sec][k] = _check_value(fpath, f"[{sec}] {k}", PARAMETERS[sec][k], v)
+                if posterior and "posterior" not in raw.get("scenario", {}):
+                    excluded.append(f"{sec}.{k}")  # a later file's choice beats the posterior
         for g, traits in raw.get("groups", {}).items():
             base = groups.setdefault(g, {k: p.default for k, p in GROUP_TRAITS.items()})
             for k, v in traits.items():
@@ -369,6 +385,8 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         drivers=drivers,
         shocks=shocks,
         files=[str(p) for p, _ in chain],
+        posterior=posterior,
+        posterior_excluded=sorted(set(excluded)),
     )
     _check_cross(path, sc)
     return sc
@@ -378,7 +396,13 @@ def describe(sc: Scenario) -> str:
     """The resolved parameters as a readable table, with units and bounds (``escalation show``)."""
     lines = [f"scenario: {sc.name}", f"  {sc.description}" if sc.description else "",
              f"  {sc.start} .. {sc.end} ({sc.days} days)",
-             "  files: " + " <- ".join(Path(f).name for f in reversed(sc.files)), ""]
+             "  files: " + " <- ".join(Path(f).name for f in reversed(sc.files))]
+    if sc.posterior:
+        lines.append(f"  posterior: {sc.posterior} (each replicate draws the calibrated "
+                     "parameters from it; the values below are the fallbacks)")
+        if sc.posterior_excluded:
+            lines.append("  set here, not drawn: " + ", ".join(sc.posterior_excluded))
+    lines.append("")
     for sec, table in PARAMETERS.items():
         lines.append(f"[{sec}]")
         for k, p in table.items():
