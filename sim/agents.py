@@ -84,6 +84,20 @@ class Iran(_Actor):
         self.direct_due[:] = R.NEVER
         return wounded, killed, bool(on_us), not on_us
 
+    def fire_recorded_attack(self, target: int, wounded: int, killed: int):
+        """Replay: fire the direct attack the record shows today (scheduled ones are dropped).
+
+        Returns:
+            (US wounded, US killed, fired on US forces, fired on Israel).
+        """
+        day = self.model.day
+        self.direct_due[:] = R.NEVER
+        self.direct_target[:] = target
+        self.grievance[:] = 0.0
+        self.hold_until[:] = day + self.par("iran.deescalation_days").astype(np.int64)
+        on_us = target == R.TARGET_US
+        return (int(wounded), int(killed), True, False) if on_us else (0, 0, False, True)
+
     def personnel_killed(self, probability, target: int) -> None:
         """Iranian personnel were killed: grievance jumps, and Iran may schedule a direct
         attack on ``target`` (US forces or Israel) after a lag."""
@@ -184,6 +198,24 @@ class Militia(_Actor):
         self.capability = R.spend(self.capability, n_launched, self.par("militia.attack_cost"))
         return n_launched, th, int(wounded[0]), int(killed[0])
 
+    def launch_recorded(self, by_theatre: np.ndarray) -> None:
+        """Replay: today's recorded attacks of this group (``by_theatre``, 5 counts)."""
+        total = int(by_theatre.sum())
+        on_us = int(by_theatre[:R.ISRAEL_THEATRE].sum())
+        self.attacks_today = total
+        self.recent_attacks = self.recent_attacks + on_us
+        self.capability = R.spend(self.capability, total, self.par("militia.attack_cost"))
+
+    def declare_recorded_suspension(self) -> bool:
+        """Replay: the record shows this group declaring a suspension today."""
+        day = self.model.day
+        if self.suspended_until[0] >= day:
+            return False
+        dur = R.suspension_days(self.par("militia.suspension_days_mean"),
+                                self.draw(rnd.Purpose.SUSPEND_DAYS))
+        self.suspended_until = day + dur
+        return True
+
     def consider_suspension(self, containment, greenlight) -> bool:
         """Declare a suspension under fear and Iraqi mediation (phase 3)."""
         day = self.model.day
@@ -255,14 +287,30 @@ class UnitedStates(_Actor):
                 self.due = self.model.day + lag
                 self.due_tier = tier_now
 
-    def execute_due(self, militias, iran, iraq) -> tuple[int, int]:
-        """Carry out a response due today.  Returns (tier, country) or (0, -1)."""
+    def execute_due(self, militias, iran, iraq, recorded: tuple[int, int] | None = None,
+                    replaying: bool = False) -> tuple[int, int]:
+        """Carry out a response due today, or, when replaying the record, the recorded strike
+        (``recorded`` = (tier, country); scheduled responses are then dropped).
+
+        Returns:
+            (tier, country) or (0, -1).
+        """
         m = self.model
+        country = None
+        if replaying:
+            if self.due[0] == m.day:
+                self.due = np.full(1, R.NEVER, dtype=np.int64)
+            if recorded is None:
+                return R.NONE, -1
+            self.due = np.full(1, m.day, dtype=np.int64)
+            self.due_tier = np.full(1, recorded[0], dtype=np.int64)
+            country = np.full(1, recorded[1])
         if self.due[0] != m.day:
             return R.NONE, -1
         tier = self.due_tier.copy()
         self.due = np.full(1, R.NEVER, dtype=np.int64)
-        country = R.strike_country(tier, iraq.sovereignty, self.par("us.syria_threshold"))
+        if country is None:
+            country = R.strike_country(tier, iraq.sovereignty, self.par("us.syria_threshold"))
         recent = np.array([[mm.recent_attacks[0] for mm in militias]])
         target = militias[int(np.argmax(recent, axis=1)[0])]
         fighters = rnd.poisson(self.par("us.fighters_killed_mean"),
@@ -326,8 +374,10 @@ class Israel(_Actor):
         super().__init__(model)
         self.attack_memory = np.zeros(1)
 
-    def interdict(self, attacks_on_israel, militias, iran, iraq, drv) -> tuple[int, int]:
-        """Decide and carry out today's strikes (phase 4).  Returns (strikes, in Iraq)."""
+    def interdict(self, attacks_on_israel, militias, iran, iraq, drv,
+                  recorded: tuple[int, int] | None = None) -> tuple[int, int]:
+        """Decide and carry out today's strikes (phase 4), or, when replaying, the recorded
+        ones (``recorded`` = (strikes, of which in Iraq)).  Returns (strikes, in Iraq)."""
         self.attack_memory = self.attack_memory + attacks_on_israel
         cap = self.par("militia.capability_cap")
         stock = np.array([[mm.capability[0] for mm in militias]])
@@ -336,28 +386,34 @@ class Israel(_Actor):
                                    self.par("israel.w_capability"), share,
                                    self.par("israel.w_attacks_on_israel"), self.attack_memory,
                                    self.par("israel.w_war"), drv.war)
-        k = rnd.poisson(lam, self.draw(rnd.Purpose.ISRAEL_STRIKES))
+        if recorded is not None:
+            k = np.array([recorded[0]], dtype=np.int64)
+        else:
+            k = rnd.poisson(lam, self.draw(rnd.Purpose.ISRAEL_STRIKES))
         if k[0] == 0:
             return 0, 0
         g = len(militias)
         tgt = militias[min(int((self.draw(rnd.Purpose.ISRAEL_TARGET) * g).astype(np.int64)[0]),
                            g - 1)]
-        in_iraq = self.draw(rnd.Purpose.ISRAEL_COUNTRY) < self.par("israel.iraq_share")
+        if recorded is not None:
+            k_iraq = np.array([recorded[1]], dtype=np.int64)
+        else:
+            k_iraq = np.where(self.draw(rnd.Purpose.ISRAEL_COUNTRY)
+                              < self.par("israel.iraq_share"), k, 0)
         tgt.capability = tgt.capability * R.repeated_cut(self.par("israel.capability_cut"), k)
         fighters = rnd.poisson(k * self.par("israel.fighters_killed_mean"),
                                self.draw(rnd.Purpose.ISRAEL_FIGHTERS))
         tgt.grievance = tgt.grievance + self.par("militia.grievance_per_fighter_killed") * fighters
         for mm in militias:
             mm.fear = mm.fear + self.par("militia.fear_israeli_strike") * k
-        iraq.sovereignty = iraq.sovereignty + np.where(
-            in_iraq, self.par("iraq.sovereignty_per_israeli_strike") * k, 0.0)
+        iraq.sovereignty = iraq.sovereignty + self.par("iraq.sovereignty_per_israeli_strike") * k_iraq
         iranian = (self.draw(rnd.Purpose.ISRAEL_IRANIAN)
                    < 1.0 - (1.0 - self.par("israel.iranian_personnel_prob")) ** k)
-        if iranian[0]:
+        if iranian[0] and recorded is None:
             prob = R.sigmoid(self.par("iran.direct_attack_logit_israel")
                              + self.par("iran.direct_attack_w_war_israel") * drv.war)
             iran.personnel_killed(prob, R.TARGET_ISRAEL)
-        return int(k[0]), int(k[0]) if in_iraq[0] else 0
+        return int(k[0]), int(k_iraq[0])
 
 
 class IraqiGovernment(_Actor):

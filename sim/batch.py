@@ -80,6 +80,9 @@ class BatchEngine:
         self.weeks = self.timeline.weeks
         self.n_groups = len(scenario.groups)
         self.drivers = [Drivers(self.timeline.drivers[d]) for d in range(self.days)]
+        from .replay import build_schedule
+        self.replay = build_schedule(scenario, scenario.replay_until,
+                                     scenario.replay_record or None)
 
     def run(self, seed: int, replicates: np.ndarray, params: ParamTable,
             record_daily: bool = False, keep_weekly: bool = True,
@@ -280,8 +283,25 @@ class _State:
                                      self.pg("militia.capability_cap"))
         direct_wounded = np.zeros(n, dtype=np.int64)
         direct_killed = np.zeros(n, dtype=np.int64)
+        rp = self.eng.replay
+        replaying = day <= rp.until
         fire = np.nonzero(self.direct_due == day)[0]
-        if fire.size:
+        if replaying:  # the record says what Iran fired; scheduled attacks are dropped
+            self.direct_due[fire] = R.NEVER
+            fire = self.rows[:0]
+            if rp.direct[day] >= 0:
+                self.direct_due[:] = R.NEVER
+                fire = self.rows
+                self.direct_target[:] = rp.direct[day]
+                if rp.direct[day] == R.TARGET_US:
+                    counts[M["iran_direct_attacks_us"]] = 1
+                    direct_wounded[:] = rp.direct_wounded[day]
+                    direct_killed[:] = rp.direct_killed[day]
+                else:
+                    counts[M["iran_direct_attacks_israel"]] = 1
+                self.iran_grievance[:] = 0.0
+                self.hold_until[:] = day + p["iran.deescalation_days"].astype(np.int64)
+        elif fire.size:
             on_us = self.direct_target[fire] == R.TARGET_US
             us_rows = fire[on_us]
             if us_rows.size:
@@ -310,10 +330,25 @@ class _State:
             self.capability, self.pg("militia.capability_half"), mult)
         u_att, u_susp = rnd.uniform_pair(self.keys_col, day, self.militia_actor,
                                          rnd.Purpose.ATTACKS)
-        attacks = rnd.poisson(lam, u_att)
-        idx = np.flatnonzero(attacks)
         wounded_r = direct_wounded
         killed_r = direct_killed
+        if replaying:  # the recorded attacks, the same in every replicate
+            idx = self.rows[:0]
+            rec = rp.attacks[day]  # (G, 5)
+            if rec.any():
+                by_theatre = rec.sum(axis=0)
+                for th in range(5):
+                    counts[M["attacks_iraq"] + th] = by_theatre[th]
+                wounded_r = wounded_r + rp.wounded[day]
+                killed_r = killed_r + rp.killed[day]
+                on_us = rec[:, :R.ISRAEL_THEATRE].sum(axis=1)
+                for gi in np.flatnonzero(rec.sum(axis=1)):
+                    self.recent_attacks[:, gi] = self.recent_attacks[:, gi] + on_us[gi]
+                    self.capability[:, gi] = R.spend(self.capability[:, gi], rec[gi].sum(),
+                                                     p["militia.attack_cost"])
+        else:
+            attacks = rnd.poisson(lam, u_att)
+            idx = np.flatnonzero(attacks)
         if idx.size:
             r, gi = np.divmod(idx, g)
             cap_flat = self.capability.reshape(-1)
@@ -374,7 +409,10 @@ class _State:
             self.fear, self.pg("militia.suspend_w_containment"),
             np.repeat(self.containment[:, None], g, axis=1),
             self.pg("militia.suspend_w_greenlight"), p.traits["alignment"], gl)
-        susp = (u_susp < p_susp) & (self.suspended_until < day)
+        if replaying:  # declared suspensions from the record only
+            susp = rp.suspend[day][None, :] & (self.suspended_until < day)
+        else:
+            susp = (u_susp < p_susp) & (self.suspended_until < day)
         sidx = np.nonzero(susp.ravel())[0]
         if sidx.size:
             r = sidx // g
@@ -390,28 +428,33 @@ class _State:
                                      p["israel.w_capability"], stock_share,
                                      p["israel.w_attacks_on_israel"], self.attack_memory,
                                      p["israel.w_war"], drv.war)
-        n_isr = rnd.poisson(lam_i, self._u(day, rnd.ISRAEL, rnd.Purpose.ISRAEL_STRIKES))
+        if replaying:
+            n_isr = np.full(n, rp.israeli[day], dtype=np.int64)
+        else:
+            n_isr = rnd.poisson(lam_i, self._u(day, rnd.ISRAEL, rnd.Purpose.ISRAEL_STRIKES))
         rows = np.nonzero(n_isr)[0]
         if rows.size:
             k = n_isr[rows]
             u4 = rnd.uniform_keyed(self.keys[rows][:, None],
                                    rnd.event_keys(day, [rnd.ISRAEL], self._israel_purposes)[0])
-            tgt = np.minimum((u4[:, 0]
-                              * g).astype(np.int64), g - 1)
-            in_iraq = (u4[:, 1]
-                       < p["israel.iraq_share"][rows])
+            tgt = np.minimum((u4[:, 0] * g).astype(np.int64), g - 1)
+            if replaying:
+                k_iraq = np.full(rows.size, rp.israeli_iraq[day], dtype=np.int64)
+            else:
+                k_iraq = np.where(u4[:, 1] < p["israel.iraq_share"][rows], k, 0)
             self.capability[rows, tgt] *= R.repeated_cut(p["israel.capability_cut"][rows], k)
             fighters = rnd.poisson(k * p["israel.fighters_killed_mean"][rows],
                                    u4[:, 2])
             self.grievance[rows, tgt] += p["militia.grievance_per_fighter_killed"][rows] * fighters
             self.fear[rows] += (p["militia.fear_israeli_strike"][rows] * k)[:, None]
-            self.sovereignty[rows] += np.where(in_iraq,
-                                               p["iraq.sovereignty_per_israeli_strike"][rows] * k,
-                                               0.0)
+            self.sovereignty[rows] += p["iraq.sovereignty_per_israeli_strike"][rows] * k_iraq
             counts[M["israeli_strikes"], rows] = k
-            counts[M["israeli_strikes_iraq"], rows] = np.where(in_iraq, k, 0)
-            iranian = (u4[:, 3]
-                       < 1.0 - (1.0 - p["israel.iranian_personnel_prob"][rows]) ** k)
+            counts[M["israeli_strikes_iraq"], rows] = k_iraq
+            # replayed strikes kill no Iranian personnel: the killings Iran answered are dated
+            # shocks of the scenario's timeline
+            iranian = (u4[:, 3] < 1.0 - (1.0 - p["israel.iranian_personnel_prob"][rows]) ** k)
+            if replaying:
+                iranian[:] = False
             ir_rows = rows[iranian]
             if ir_rows.size:
                 self.iran_grievance[ir_rows] += p["iran.grievance_personnel_killed"][ir_rows]
@@ -423,6 +466,8 @@ class _State:
         #    on other days the pressure update adds exactly zero)
         direct_on_us = counts[M["iran_direct_attacks_us"]] > 0
         attack_day = (counts[M["attacks"]] > 0) | direct_on_us
+        if replaying:  # responses the model scheduled for a replayed day are dropped before
+            self.due[self.due == day] = R.NEVER  # deciding, so today's events are answered
         ad = np.flatnonzero(attack_day)
         if ad.size:
             att, emb = counts[M["attacks"], ad], counts[M["attacks_embassy"], ad]
@@ -461,7 +506,14 @@ class _State:
                     self.due_tier[cd] = tier_now[free][decide]
         strike_tier = np.zeros(n, dtype=np.int64)
         go = np.nonzero(self.due == day)[0]
-        if go.size:
+        if replaying:  # the record says when and how hard the US struck
+            self.due[go] = R.NEVER  # (only a zero-day lag can still be due here)
+            if rp.us_tier[day] > 0:
+                self.due[:] = R.NEVER  # a recorded strike answers what was pending
+                self.due_tier[:] = rp.us_tier[day]
+                self._execute(day, self.rows, counts, strike_tier,
+                              country=np.full(n, rp.us_country[day]))
+        elif go.size:
             self._execute(day, go, counts, strike_tier)
 
         # drawdown from Iraq
@@ -532,13 +584,15 @@ class _State:
             self.direct_due[rows] = day + lag
             self.direct_target[rows] = target
 
-    def _execute(self, day, go, counts, strike_tier):
-        """Carry out the US responses due today in replicates ``go``."""
+    def _execute(self, day, go, counts, strike_tier, country=None):
+        """Carry out the US responses due today in replicates ``go`` (in the country given,
+        when replaying the record; by the rule otherwise)."""
         p, g = self.p, self.g
         tier = self.due_tier[go]
         self.due[go] = R.NEVER
         strike_tier[go] = tier
-        country = R.strike_country(tier, self.sovereignty[go], p["us.syria_threshold"][go])
+        if country is None:
+            country = R.strike_country(tier, self.sovereignty[go], p["us.syria_threshold"][go])
         counts[M["us_strikes"], go] = 1
         for t, name in ((R.FACILITIES, "us_strikes_facilities"), (R.LEADERS, "us_strikes_leaders"),
                         (R.IRANIAN_PERSONNEL, "us_strikes_iranian_personnel"),

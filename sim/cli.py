@@ -65,6 +65,9 @@ def main():
                    "(slow, identical numbers).")
 @click.option("--weekly", is_flag=True, help="Also write weekly.parquet: per replicate and "
               "week, every count.")
+@click.option("--replay-until", "replay_until", metavar="DATE",
+              help="Replay the documented record up to DATE (inclusive, YYYY-MM-DD), then run "
+                   "free; overrides the scenario's [replay] until. Writes branch.png too.")
 @click.option("--workers", type=click.IntRange(1, 256),
               help="Worker processes [default: one per core for large runs, else 1]. "
                    "Results do not depend on it.")
@@ -77,18 +80,24 @@ def main():
 @click.option("--no-plot", is_flag=True, help="Skip the figure.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 @friendly_errors
-def run(scenario, runs, seed, out, engine, weekly, workers, chunk_size, no_posterior, no_plot,
-        quiet):
+def run(scenario, runs, seed, out, engine, weekly, replay_until, workers, chunk_size,
+        no_posterior, no_plot, quiet):
     """Run SCENARIO (default: the bundled baseline) and write an output folder:
 
     \b
       manifest.json         resolved scenario, seed, engine, runs, versions, command line
+      branch.png            (with a replay) the branch plotted over the record
       runs.parquet          one row per replicate: outcome totals
       bands.parquet         weekly quantile bands of every count
       weekly.parquet        (with --weekly) per replicate and week counts
       escalation_curves.png the figure
     """
     sc = load_scenario(scenario)
+    if replay_until is not None:
+        sc = sc.with_replay(replay_until)
+    if sc.replay_until is not None:
+        from .replay import build_schedule
+        build_schedule(sc, sc.replay_until, sc.replay_record or None)  # checks it before running
     out = out if out is not None else Path("results") / sc.name
     from .io import check_target
     check_target(out.resolve())
@@ -111,6 +120,9 @@ def run(scenario, runs, seed, out, engine, weekly, workers, chunk_size, no_poste
                 subtitle=f"{runs:,} runs, seed {seed}, {engine} engine; "
                          f"bands over replicates, week by week")
             plt.close(fig)
+            if sc.replay_until is not None:
+                from .branching import plot_branch
+                plt.close(plot_branch(bands, sc, tmp / "branch.png"))
         write_manifest(tmp, scenario=sc.to_dict(), seed=seed, engine=engine, runs=runs,
                        parameters_from="defaults" if no_posterior or not sc.posterior
                        else "posterior",

@@ -64,6 +64,8 @@ class EscalationModel(mesa.Model):
         self.israel = Israel(self)
         self.iraq = IraqiGovernment(self)
         self.direct_fire_days = np.full(3, -NO_DAY, dtype=np.int64)
+        from .replay import build_schedule
+        self.replay = build_schedule(self.sc, self.sc.replay_until, self.sc.replay_record or None)
         self.first_day = np.full(N_RUNGS, -1, dtype=np.int32)
         self.rung_days = np.zeros(N_RUNGS, dtype=np.int32)
         reporters = {name: (lambda m, j=j: int(m.today[j])) for j, name in enumerate(DAILY)}
@@ -104,15 +106,37 @@ class EscalationModel(mesa.Model):
         # 1. Iran
         self.iran.set_greenlight(drv, self.us.credibility)
         self.iran.resupply(self.militias)
-        wounded, killed, on_us, on_israel = self.iran.fire_due_attack()
+        rp = self.replay
+        replaying = day <= rp.until
+        if replaying:
+            self.iran.direct_due[:] = np.where(self.iran.direct_due == day, R.NEVER,
+                                               self.iran.direct_due)
+            if rp.direct[day] >= 0:
+                wounded, killed, on_us, on_israel = self.iran.fire_recorded_attack(
+                    int(rp.direct[day]), rp.direct_wounded[day], rp.direct_killed[day])
+            else:
+                wounded, killed, on_us, on_israel = 0, 0, False, False
+        else:
+            wounded, killed, on_us, on_israel = self.iran.fire_due_attack()
         c[ix["iran_direct_attacks_us"]] = on_us
         c[ix["iran_direct_attacks_israel"]] = on_israel
 
         # 2. militias decide simultaneously, then aim; 3. outcomes for US forces
-        counts = [m.choose_attacks(self.iran.greenlight, self.iraq.containment)
+        counts = [0 if replaying else m.choose_attacks(self.iran.greenlight, self.iraq.containment)
                   for m in self.militias]
         names = {R.IRAQ: "attacks_iraq", R.SYRIA: "attacks_syria", R.EMBASSY: "attacks_embassy",
                  R.JORDAN: "attacks_jordan", R.ISRAEL_THEATRE: "attacks_israel"}
+        if replaying:
+            rec = rp.attacks[day]
+            for m in self.militias:
+                m.attacks_today = 0
+                if rec[m.index].any():
+                    m.launch_recorded(rec[m.index])
+            for th, name in names.items():
+                c[ix[name]] += int(rec[:, th].sum())
+            if rec.any():
+                wounded += int(rp.wounded[day])
+                killed += int(rp.killed[day])
         for m, n in zip(self.militias, counts, strict=True):
             m.attacks_today = 0
             if n == 0:
@@ -133,20 +157,30 @@ class EscalationModel(mesa.Model):
         # 4. Iraqi government; militias weigh suspension under containment
         self.iraq.update_containment(c[ix["attacks_iraq"]], c[ix["attacks_embassy"]],
                                      self.us.pressure, drv.protests)
-        c[ix["militia_suspensions"]] = sum(
-            m.consider_suspension(self.iraq.containment, self.iran.greenlight)
-            for m in self.militias)
+        if replaying:
+            c[ix["militia_suspensions"]] = sum(
+                m.declare_recorded_suspension() for m in self.militias if rp.suspend[day, m.index])
+        else:
+            c[ix["militia_suspensions"]] = sum(
+                m.consider_suspension(self.iraq.containment, self.iran.greenlight)
+                for m in self.militias)
 
         # 5. Israel
-        k, k_iraq = self.israel.interdict(c[ix["attacks_israel"]], self.militias, self.iran,
-                                          self.iraq, drv)
+        k, k_iraq = self.israel.interdict(
+            c[ix["attacks_israel"]], self.militias, self.iran, self.iraq, drv,
+            (int(rp.israeli[day]), int(rp.israeli_iraq[day])) if replaying else None)
         c[ix["israeli_strikes"]], c[ix["israeli_strikes_iraq"]] = k, k_iraq
 
         # 6. United States
         direct_on_us = np.array([on_us])
+        if replaying and self.us.due[0] == day:  # dropped before deciding (see sim.batch)
+            self.us.due = np.full(1, R.NEVER, dtype=np.int64)
         self.us.decide(np.array([killed]), np.array([wounded]), np.array([c[ix["attacks"]]]),
                        np.array([c[ix["attacks_embassy"]]]), direct_on_us, drv.election)
-        tier, country = self.us.execute_due(self.militias, self.iran, self.iraq)
+        recorded = ((int(rp.us_tier[day]), int(rp.us_country[day]))
+                    if replaying and rp.us_tier[day] > 0 else None)
+        tier, country = self.us.execute_due(self.militias, self.iran, self.iraq, recorded,
+                                            replaying)
         if tier:
             c[ix["us_strikes"]] = 1
             c[ix[f"us_strikes_{('facilities', 'leaders', 'iranian_personnel', 'iran_territory')[tier - 1]}"]] = 1

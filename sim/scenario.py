@@ -9,6 +9,8 @@ A scenario file holds up to these top-level entries::
     [timeline]  remove_drivers = [...]  drop inherited drivers by name
     [[timeline.drivers]]  name, start, end, strength, note
     [[timeline.shocks]]   date, target, amount, note
+    [replay]    until = 2024-01-28          replay the documented record to this day
+                record = "../calibration"   (optional) folder with events.csv, tallies.csv
 
 Values resolve as: registry defaults, then each ancestor from the root down, then the file.
 Inherited timeline drivers and shocks are kept and the file's are appended.
@@ -42,7 +44,8 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = PACKAGE_ROOT / "scenarios"
 BASELINE = SCENARIO_DIR / "baseline.toml"
 
-TOP_LEVEL = ("extends", "scenario", *PARAMETERS, "groups", "timeline")
+TOP_LEVEL = ("extends", "scenario", *PARAMETERS, "groups", "timeline", "replay")
+REPLAY_KEYS = ("until", "record")
 DRIVER_KEYS = ("name", "start", "end", "strength", "note")
 SHOCK_KEYS = ("date", "target", "amount", "note")
 
@@ -157,14 +160,30 @@ def _validate_file(path: Path, raw: dict) -> None:
                     _check_value(path, f"[groups.{gname}] {k}", GROUP_TRAITS[k], v)
         elif key == "timeline":
             _validate_timeline(path, val)
+        elif key == "replay":
+            for k, v in val.items():
+                if k not in REPLAY_KEYS:
+                    raise _unknown(path, "[replay]", k, REPLAY_KEYS)
+            if "until" in val:
+                _as_date(path, "[replay] until", val["until"], allow_empty=True)
+            if "record" in val:
+                rec = val["record"]
+                if not isinstance(rec, str) or not (path.parent / rec).is_dir():
+                    raise ScenarioError(f"{path}: [replay] record: expected a folder holding "
+                                        f"events.csv and tallies.csv, found {rec!r}")
 
 
 def _validate_timeline(path: Path, val: dict) -> None:
     for k, v in val.items():
-        if k not in ("drivers", "shocks", "remove_drivers"):
-            raise _unknown(path, "[timeline]", k, ("drivers", "shocks", "remove_drivers"))
+        if k not in ("drivers", "shocks", "remove_drivers", "remove_shocks"):
+            raise _unknown(path, "[timeline]", k,
+                           ("drivers", "shocks", "remove_drivers", "remove_shocks"))
         if not isinstance(v, list):
             raise ScenarioError(f"{path}: [timeline] {k}: expected a list, found {v!r}")
+    for name in val.get("remove_shocks", []):
+        if name not in SHOCK_TARGETS:
+            raise ScenarioError(f"{path}: [timeline] remove_shocks: unknown state {name!r}"
+                                f"{_suggest(str(name), SHOCK_TARGETS)}")
     for name in val.get("remove_drivers", []):
         if name not in DRIVERS:
             raise ScenarioError(f"{path}: [timeline] remove_drivers: unknown driver {name!r}"
@@ -261,6 +280,8 @@ class Scenario:
     files: list[str] = field(default_factory=list)
     posterior: str = ""
     posterior_excluded: list[str] = field(default_factory=list)
+    replay_until: dt.date | None = None
+    replay_record: str = ""
 
     @property
     def days(self) -> int:
@@ -290,6 +311,15 @@ class Scenario:
         _check_cross(Path("override"), new)
         return new
 
+    def with_replay(self, until: dt.date | str | None) -> Scenario:
+        """A copy that replays the documented record up to ``until`` (inclusive; ``None``
+        replays nothing).  The branch date is checked against the record when a run starts."""
+        new = copy.deepcopy(self)
+        if isinstance(until, str):
+            until = _as_date(Path("--replay-until"), "date", until)
+        new.replay_until = until
+        return new
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, as written to ``manifest.json``."""
         return {
@@ -300,6 +330,8 @@ class Scenario:
             "files": self.files,
             "posterior": self.posterior,
             "posterior_excluded": self.posterior_excluded,
+            "replay_until": self.replay_until.isoformat() if self.replay_until else None,
+            "replay_record": self.replay_record,
             "parameters": self.params,
             "groups": self.groups,
             "timeline": {
@@ -346,6 +378,7 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     drivers: list[Driver] = []
     shocks: list[Shock] = []
     posterior, excluded = "", []
+    replay_until, replay_record = None, ""
     for fpath, raw in chain:
         for k, v in raw.get("scenario", {}).items():
             meta[k] = _check_value(fpath, k, SCENARIO_KEYS[k], v)
@@ -368,6 +401,13 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         tl = raw.get("timeline", {})
         removed = set(tl.get("remove_drivers", []))
         drivers = [d for d in drivers if d.name not in removed]
+        removed_shocks = set(tl.get("remove_shocks", []))
+        shocks = [s for s in shocks if s.target not in removed_shocks]
+        rp = raw.get("replay", {})
+        if "until" in rp:
+            replay_until = _as_date(fpath, "[replay] until", rp["until"], allow_empty=True)
+        if "record" in rp:
+            replay_record = str((fpath.parent / rp["record"]).resolve())
         for d in tl.get("drivers", []):
             drivers.append(Driver(d["name"], _as_date(fpath, "start", d["start"]),
                                   _as_date(fpath, "end", d["end"]),
@@ -387,6 +427,8 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         files=[str(p) for p, _ in chain],
         posterior=posterior,
         posterior_excluded=sorted(set(excluded)),
+        replay_until=replay_until,
+        replay_record=replay_record,
     )
     _check_cross(path, sc)
     return sc
