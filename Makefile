@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench notebooks lint clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null || { echo "error: Python 3.12 or newer is required (found '$(PYTHON)'; with pyenv, .python-version selects 3.12)"; exit 2; }
@@ -21,6 +21,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py
+
+notebooks: $(STAMP)
+	$(BIN)/python notebooks/execute.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests bench

@@ -29,7 +29,7 @@ def run(quick: bool = False) -> dict:
     from dask.distributed import LocalCluster
 
     from sim.scenario import load_scenario
-    from sim.sweep import Backend, parse_vary, run_sweep
+    from sim.sweeps import Backend, parse_vary, run_sweep
 
     sets, reps = (10, 100) if quick else (200, 1000)
     sc = load_scenario()

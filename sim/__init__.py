@@ -1,1 +1,31 @@
-"""Escalation simulator."""
+"""Escalation simulator.
+
+The Python API (:mod:`sim.api`)::
+
+    from sim import load_scenario, run, compare, sweep
+
+    res = run(runs=1000, weekly=True)          # the baseline; .runs, .bands, .plot_*(), .save()
+    cmp = compare(["answer_deaths", "answer_every_streak"], runs=1000)
+    sw = sweep(["militia.w_fear=0.5:2.5"], samples=16, runs=100)
+
+The names are loaded on first use, so that worker processes which import ``sim.batch`` only do
+not pay for pandas and matplotlib.  (The modules behind ``compare`` and ``sweep`` are
+:mod:`sim.comparison` and :mod:`sim.sweeps`.)
+"""
+
+from __future__ import annotations
+
+__all__ = ["load_scenario", "run", "compare", "sweep", "RunResult", "CompareResult",
+           "SweepResult"]
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -157,7 +157,8 @@ class Militia(_Actor):
         n = rnd.poisson(lam, u_attacks)
         if n[0] == 0:
             return 0
-        n = R.attacks_within_stock(n, self.capability, self.par("militia.attack_cost"))
+        n = R.attacks_within_stock(n, self.capability, self.par("militia.attack_cost"),
+                                   self.par("militia.max_daily_attacks").astype(np.int64))
         return int(n[0])
 
     def draw_pair(self):
@@ -356,13 +357,17 @@ class UnitedStates(_Actor):
         day = self.model.day
         high = sovereignty > self.par("us.drawdown_pressure_threshold")
         self.high_sov_days = np.where(high, self.high_sov_days + 1, 0)
-        draw = (self.drawdown_day < 0) & ((self.high_sov_days
-                                           >= self.par("us.drawdown_pressure_days"))
-                                          | (day >= self.par("us.drawdown_date")
-                                             .astype(np.int64)))
+        draw = (self.drawdown_day < 0) & (self.high_sov_days
+                                          >= self.par("us.drawdown_pressure_days"))
         if draw[0]:
             self.drawdown_day[:] = day
             self.presence_iraq = self.par("us.troops_iraq") * self.par("us.drawdown_presence")
+        if day == int(self.par("us.drawdown_date")[0]):
+            if self.drawdown_day[0] < 0:
+                self.drawdown_day[:] = day
+            self.presence_iraq = R.scheduled_presence(self.presence_iraq,
+                                                      self.par("us.troops_iraq"),
+                                                      self.par("us.scheduled_presence"))
 
 
 class Israel(_Actor):

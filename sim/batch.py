@@ -353,7 +353,8 @@ class _State:
             r, gi = np.divmod(idx, g)
             cap_flat = self.capability.reshape(-1)
             n_att = R.attacks_within_stock(attacks.reshape(-1)[idx], cap_flat[idx],
-                                           p["militia.attack_cost"][r])
+                                           p["militia.attack_cost"][r],
+                                           p["militia.max_daily_attacks"][r].astype(np.int64))
             weights = R.theatre_weights(
                 p.theatre_mask[gi],
                 self.presence_iraq[r], p["us.troops_syria"][r], self.sovereignty[r],
@@ -519,12 +520,18 @@ class _State:
         # drawdown from Iraq
         high = self.sovereignty > p["us.drawdown_pressure_threshold"]
         self.high_sov_days = np.where(high, self.high_sov_days + 1, 0)
-        draw = (self.drawdown_day < 0) & ((self.high_sov_days >= p["us.drawdown_pressure_days"])
-                                          | (day >= self.drawdown_date))
+        draw = (self.drawdown_day < 0) & (self.high_sov_days >= p["us.drawdown_pressure_days"])
         if draw.any():
             self.drawdown_day[draw] = day
             self.presence_iraq[draw] = (p["us.troops_iraq"][draw]
                                         * p["us.drawdown_presence"][draw])
+        sched = np.flatnonzero(day == self.drawdown_date)  # a scheduled drawdown applies
+        if sched.size:  # whatever happened before
+            self.drawdown_day[sched] = np.where(self.drawdown_day[sched] < 0, day,
+                                                self.drawdown_day[sched])
+            self.presence_iraq[sched] = R.scheduled_presence(
+                self.presence_iraq[sched], p["us.troops_iraq"][sched],
+                p["us.scheduled_presence"][sched])
 
         # 6. decay, ladder
         self.iran_grievance *= self.k_iran_griev

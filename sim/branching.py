@@ -111,11 +111,16 @@ class BranchCheck:
     holds: bool
 
 
-def _daily(sc: Scenario, reps: int, seed: int, posterior: bool):
+def _daily(sc: Scenario, reps: int, seed: int, posterior):
     from .batch import BatchEngine
+    from .resolved import build_param_table
     from .runner import scenario_params
 
-    params = scenario_params(sc, reps, seed, use_posterior=posterior)
+    if isinstance(posterior, str | Path):
+        from .posterior import sample_posterior
+        params = build_param_table(sc, reps, sample_posterior(posterior, seed, reps))
+    else:
+        params = scenario_params(sc, reps, seed, use_posterior=bool(posterior))
     return BatchEngine(sc).run(seed, np.arange(reps), params, record_daily=True,
                                keep_weekly=True)
 
@@ -134,11 +139,19 @@ def _longest_quiet_from(attacks: np.ndarray, a: int, b: int) -> np.ndarray:
     return ahead[:, a:b + 1].max(axis=1)
 
 
-def branch_validation(base: Scenario, reps: int = 600, seed: int = 0, posterior: bool = True,
+def branch_validation(base: Scenario, reps: int = 600, seed: int = 0,
+                      posterior: bool | str | Path = True,
                       figures: Path | None = None) -> tuple[list[BranchCheck], dict]:
     """Run the two documented branches and compare their forecasts with what followed.
 
-    Returns the checks and, per branch, the daily attacks array and bands (for figures).
+    Args:
+        base: the scenario to branch (the baseline).
+        reps, seed: replicates and seed of each branch run.
+        posterior: a posterior.parquet to draw each replicate's parameters from, True for the
+            scenario's own posterior, False for its fixed values.
+        figures: where to write ``branch_tower22.png`` and ``branch_k1.png`` (optional).
+
+    Returns the checks and, per branch, the scenario and weekly bands (for figures).
     """
     from .outcomes import Summary
     from .targets import monthly_documented

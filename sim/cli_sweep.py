@@ -74,7 +74,7 @@ def _run_options(default_runs: int):
 
 
 def _backend(workers, scheduler, connect_timeout):
-    from .sweep import Backend
+    from .sweeps import Backend
 
     if workers and scheduler:
         raise click.UsageError("give --workers or --scheduler, not both")
@@ -82,7 +82,7 @@ def _backend(workers, scheduler, connect_timeout):
 
 
 def _interrupted(out: Path) -> None:
-    from .sweep import count_saved_chunks
+    from .sweeps import count_saved_chunks
 
     n = count_saved_chunks(out)
     click.echo(f"\ninterrupted: {n} finished chunk(s) are saved in {out}/.chunks; run the same "
@@ -97,7 +97,7 @@ def _load(scenario):
 
 
 def _parse_varies(vary):
-    from .sweep import parse_vary
+    from .sweeps import parse_vary
 
     return [parse_vary(v) for v in vary]
 
@@ -137,7 +137,7 @@ def sweep(scenario, vary, design, samples, runs, seed, out, workers, scheduler,
       escalation sweep --vary militia.w_fear=0.5:2.5 --vary us.force_protection=0.3:0.8 \\
           --design lhs --samples 32 --runs 200 --out results/fear-sweep
     """
-    from .sweep import SweepError, run_sweep
+    from .sweeps import SweepError, run_sweep
 
     sc = _load(scenario)
     varies = _parse_varies(vary)
@@ -249,7 +249,7 @@ def compare(scenario, policies, runs, seed, out, workers, scheduler, connect_tim
       escalation compare --policy answer_deaths --policy answer_every_streak \\
           --policy no_retaliation --runs 1000 --out results/policies
     """
-    from .compare import format_table, run_compare
+    from .comparison import format_table, run_compare
 
     sc = _load(scenario)
     backend = _backend(workers, scheduler, connect_timeout)

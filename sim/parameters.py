@@ -131,6 +131,9 @@ PARAMETERS: dict[str, dict[str, Param]] = {
         "capability_cap": P(150.0, 1, 5000, "capability units", "storage ceiling of a group"),
         "initial_capability_scale": P(1.0, 0, 10, "multiplier", "scales every group's starting "
                                       "stock"),
+        "max_daily_attacks": P(2, 1, 50, "attacks/day", "a group's daily launch capacity "
+                               "(crews and launchers): no more attacks than this in a day",
+                               kind="int"),
         "attack_cost": P(1.0, 0.01, 50, "capability units/attack", "stock spent per attack"),
         "grievance_decay_days": P(30.0, 1, 1000, "days", "e-folding time of grievance (Hawkes "
                                   "memory, 2-6 weeks)"),
@@ -211,7 +214,10 @@ PARAMETERS: dict[str, dict[str, Param]] = {
         "troops_syria": P(1.0, 0, 1, "fraction of 2019 level", "US presence in Syria"),
         "drawdown_date": P("", unit="date", doc="a scheduled US drawdown from Iraq (\"\" for "
                            "none)", kind="date"),
-        "drawdown_presence": P(0.25, 0, 1, "fraction", "presence in Iraq left after a drawdown"),
+        "drawdown_presence": P(0.25, 0, 1, "fraction", "presence in Iraq left after a drawdown "
+                               "forced by sustained sovereignty pressure"),
+        "scheduled_presence": P(0.25, 0, 1, "fraction", "presence in Iraq left after the "
+                                "scheduled drawdown on drawdown_date (never raises it)"),
         "drawdown_pressure_threshold": P(3.0, 0, 50, "sovereignty units", "sovereignty pressure "
                                          "that, sustained, forces a drawdown"),
         "drawdown_pressure_days": P(150, 1, 2000, "days", "how long it must be sustained",

@@ -206,7 +206,7 @@ def plot_policy_outcomes(runs: pd.DataFrame, table: pd.DataFrame, policies: list
                          title: str, path: str | Path | None = None, subtitle: str = ""):
     """Outcome distributions per policy: violins with a box for the counts, and bars with
     95 % intervals for the probabilities; the first policy is the reference."""
-    from .sweep import add_derived
+    from .sweeps import add_derived
 
     runs = add_derived(runs)
     cont = ["attacks", "us_strikes", "us_killed", "days_rung_ge_4", "escalation_score"]
@@ -325,7 +325,7 @@ def plot_sweep_response(runs: pd.DataFrame, keys: list[str], title: str,
     """Each outcome against each varied parameter: the mean over replicates (line) with the
     90 % band of replicates (5-95 %), pooling sets with the same (or a binned) value of the
     parameter; faint dots are the individual sets' means."""
-    from .sweep import add_derived
+    from .sweeps import add_derived
 
     runs = add_derived(runs)
     outcomes = outcomes or ["attacks", "us_killed", "escalation_score", "direct_us_iran_fire",

@@ -99,11 +99,12 @@ def militia_attack_rate(static_log_rate, greenlight_gain, greenlight, w_grievanc
     return np.exp(log_rate) * (capability / (capability + capability_half)) * multiplier
 
 
-def attacks_within_stock(count, capability, attack_cost):
-    """Attacks actually launched: never more than the stock pays for, so capability stays
-    non-negative."""
+def attacks_within_stock(count, capability, attack_cost, max_daily):
+    """Attacks actually launched: never more than the group's daily launch capacity
+    ``max_daily`` (crews, launchers) and never more than the stock pays for, so capability
+    stays non-negative."""
     affordable = np.floor(capability / attack_cost + 1e-9).astype(np.int64)
-    return np.minimum(count, np.maximum(affordable, 0))
+    return np.minimum(np.minimum(count, max_daily), np.maximum(affordable, 0))
 
 
 def spend(capability, attacks, attack_cost):
@@ -254,6 +255,12 @@ def response_tier(pressure, first_tier, max_tier, leaders_pressure, iranian_pres
     tier = np.where(pressure >= iranian_pressure, np.maximum(tier, IRANIAN_PERSONNEL), tier)
     tier = np.where(direct_lethal, IRAN_TERRITORY, tier)
     return np.minimum(tier, max_tier)
+
+
+def scheduled_presence(current, troops, scheduled_share):
+    """US presence in Iraq after a scheduled drawdown: the scheduled share of the 2019 level,
+    unless presence is already lower."""
+    return np.minimum(current, troops * scheduled_share)
 
 
 def lag_days(u, lo, hi):

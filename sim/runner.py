@@ -176,7 +176,7 @@ def run_scenario(sc: Scenario, runs: int = 1000, seed: int = 0, engine: str = "b
                 summary.add(_run_chunk(sc, engine, seed, reps, params.take(reps), bar.update,
                                        keep_weekly), keep_weekly)
         else:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context()) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context()) as pool:
                 jobs = [(sc, engine, seed, reps, params.take(reps), keep_weekly)
                         for reps in chunks]
                 for reps, part in zip(chunks, pool.map(run_chunk, jobs), strict=True):
@@ -187,7 +187,9 @@ def run_scenario(sc: Scenario, runs: int = 1000, seed: int = 0, engine: str = "b
     return RunResult(sc, seed, engine, runs, summary, time.perf_counter() - t0, workers)
 
 
-def _mp_context():
+def mp_context():
+    """The multiprocessing context for worker pools: forkserver with the engine preloaded on
+    POSIX (fast, fork-safe), spawn elsewhere."""
     import multiprocessing as mp
     if os.name == "posix":
         ctx = mp.get_context("forkserver")

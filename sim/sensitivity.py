@@ -3,12 +3,12 @@
 The design is SALib's Saltelli/Sobol sample (``SALib.sample.sobol.sample``, first-order and
 total indices only: ``K x (D + 2)`` parameter sets for ``K`` base samples and ``D`` varied
 parameters).  Every set runs ``R`` replicates on common random numbers (through
-:mod:`sim.sweep`, so any backend and ``--resume`` work); the model output of a set is the mean
+:mod:`sim.sweeps`, so any backend and ``--resume`` work); the model output of a set is the mean
 of the outcome over its replicates, and ``SALib.analyze.sobol.analyze`` turns those into first
 order (S1) and total (ST) indices with bootstrap 95 % intervals.
 
 Example:
-    >>> from sim.sweep import parse_vary
+    >>> from sim.sweeps import parse_vary
     >>> from sim.sensitivity import salib_design
     >>> salib_design([parse_vary("militia.w_fear=0.5:2"),
     ...               parse_vary("us.force_protection=0.3:0.7")], 8, seed=1).shape
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .scenario import Scenario, _suggest
-from .sweep import (
+from .sweeps import (
     MAIN_OUTCOMES,
     PROBABILITIES,
     Backend,

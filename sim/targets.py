@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .outcomes import DAILY, M, RUNG
+from .outcomes import DAILY, RUNG, M
 from .record import Record, load_record
 
 FIT_END = dt.date(2023, 12, 31)

@@ -17,7 +17,6 @@ import json
 
 import numpy as np
 import pandas as pd
-import pytest
 from click.testing import CliRunner
 
 from sim.calibrate import CALIBRATED, Budget, Simulator, calibrate, synthetic_observed

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
-from sim.compare import bundled_policies, comparison_table, resolve_policy, run_compare
-from sim.sweep import SweepError
+from sim.comparison import bundled_policies, comparison_table, resolve_policy, run_compare
+from sim.sweeps import SweepError
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +103,7 @@ def test_policy_from_file_is_applied_on_top_of_the_scenario(short, tmp_path):
     assert sc.params["us"]["respond_prob_trigger"] == 0.5
     assert sc.end == dt.date(2019, 12, 31)  # the compared scenario's dates are kept
     _, sc2, s2 = resolve_policy("drawdown_iraq", short)
-    assert s2 == {"us.drawdown_date": "2020-03-31", "us.drawdown_presence": 0.25}
+    assert s2 == {"us.drawdown_date": "2020-03-31", "us.scheduled_presence": 0.25}
     bad = tmp_path / "bad.toml"
     bad.write_text('[[timeline.shocks]]\ndate = 2019-05-01\ntarget = "us.pressure"\n'
                    'amount = 3\n')

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.record import (RecordError, load_acled, load_events, load_record, load_tallies,
-                        parse_count)
+from sim.record import RecordError, load_acled, load_events, load_record, load_tallies, parse_count
 from sim.scenario import ScenarioError
 
 ROOT = Path(__file__).resolve().parent.parent

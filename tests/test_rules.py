@@ -38,11 +38,13 @@ def test_more_containment_never_means_more_attacks(c_lo, extra, u):
 
 
 @settings(max_examples=200, deadline=None)
-@given(capability=st.floats(0, 500), count=st.integers(0, 1000), cost=st.floats(0.01, 50))
-def test_capability_never_negative_after_attacks(capability, count, cost):
-    n = R.attacks_within_stock(np.array([count]), np.array([capability]), np.array([cost]))
+@given(capability=st.floats(0, 500), count=st.integers(0, 1000), cost=st.floats(0.01, 50),
+       cap=st.integers(1, 50))
+def test_capability_never_negative_after_attacks(capability, count, cost, cap):
+    n = R.attacks_within_stock(np.array([count]), np.array([capability]), np.array([cost]),
+                               np.array([cap]))
     left = R.spend(np.array([capability]), n, np.array([cost]))
-    assert 0 <= n[0] <= count
+    assert 0 <= n[0] <= min(count, cap)
     assert left[0] >= 0.0
 
 

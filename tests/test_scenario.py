@@ -127,3 +127,34 @@ def test_with_overrides_validates(baseline):
         baseline.with_overrides({"us.triger": "streak"})
     with pytest.raises(ScenarioError, match="out of range"):
         baseline.with_overrides({"us.force_protection": 2.0})
+
+
+def test_baseline_draws_calibrated_parameters_and_policies_keep_their_own(baseline):
+    import numpy as np
+
+    from sim.posterior import load_posterior
+    from sim.runner import scenario_params
+
+    assert baseline.posterior.endswith("calibration/posterior.parquet")
+    keys = [c for c in load_posterior(baseline.posterior).columns if c != "weight"]
+    table = scenario_params(baseline, 200, seed=3)
+    for k in keys:
+        assert len(np.unique(table[k])) > 10, k  # parameter uncertainty, not one value
+    fixed = scenario_params(baseline, 200, seed=3, use_posterior=False)
+    assert all(len(np.unique(fixed[k])) == 1 for k in keys)
+    # keyed by (seed, replicate): a replicate's draw does not depend on the run size
+    small = scenario_params(baseline, 50, seed=3)
+    for k in keys:
+        np.testing.assert_array_equal(small[k], table[k][:50])
+    # a policy's own setting beats the posterior draw
+    streak = load_scenario(BASELINE.parent / "policies" / "answer_every_streak.toml")
+    over = streak.with_overrides({"us.respond_prob_other": 0.5})
+    t = scenario_params(over, 100, seed=3)
+    assert (t["us.respond_prob_other"] == 0.5).all()
+    assert "us.respond_prob_other" in over.posterior_excluded
+
+
+def test_missing_posterior_file_is_refused(write_toml):
+    path = write_toml('[scenario]\nposterior = "nowhere.parquet"\n')
+    with pytest.raises(ScenarioError, match=r"\[scenario\] posterior: file not found"):
+        load_scenario(path)

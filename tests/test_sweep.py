@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from sim.cli import main
 from sim.runner import run_scenario
-from sim.sweep import (
+from sim.sweeps import (
     CHUNK_DIR,
     Backend,
     Job,

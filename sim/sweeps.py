@@ -12,7 +12,7 @@ not depend on the chunking or on where a chunk ran.
 
 Example:
     >>> from sim.scenario import load_scenario
-    >>> from sim.sweep import parse_vary, make_design
+    >>> from sim.sweeps import parse_vary, make_design
     >>> v = parse_vary("militia.w_fear=0.5:2")
     >>> make_design([v], "lhs", 8, seed=1).shape
     (8, 1)
@@ -353,7 +353,13 @@ def run_task(task: ChunkTask, progress: Callable[[int], None] | None = None) -> 
     from .resolved import build_param_table
 
     sc = task.scenario
-    params = build_param_table(sc, len(task.replicates), task.overrides or None)
+    overrides = dict(task.overrides or {})
+    if sc.posterior:  # each replicate's calibrated parameters, keyed by (seed, replicate):
+        from .posterior import sample_posterior  # the same draw for replicate j in every set
+        draws = sample_posterior(sc.posterior, task.seed, task.replicates)
+        overrides = {**{k: v for k, v in draws.items() if k not in sc.posterior_excluded},
+                     **overrides}
+    params = build_param_table(sc, len(task.replicates), overrides or None)
     res = BatchEngine(sc).run(task.seed, task.replicates, params, progress=progress)
     df = totals_frame(res, sc.start)
     df.insert(0, "set", task.sets.astype(np.int64))
@@ -452,9 +458,9 @@ class Executor:
         elif b.workers > 1:
             from concurrent.futures import ProcessPoolExecutor
 
-            from .runner import _mp_context
+            from .runner import mp_context
 
-            self.pool = ProcessPoolExecutor(max_workers=b.workers, mp_context=_mp_context())
+            self.pool = ProcessPoolExecutor(max_workers=b.workers, mp_context=mp_context())
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -11,7 +11,7 @@ root scenario of its chain, usually ``baseline.toml``) sets in ``[iran] [militia
 [israel] [iraq]``; they are applied on top of the compared SCENARIO.
 
 Example:
-    >>> from sim.compare import resolve_policy
+    >>> from sim.comparison import resolve_policy
     >>> from sim.scenario import load_scenario
     >>> label, sc, settings = resolve_policy("answer_every_streak", load_scenario())
     >>> settings["us.trigger"]
@@ -32,7 +32,7 @@ import pandas as pd
 from .io import atomic_folder, write_manifest
 from .parameters import PARAMETERS
 from .scenario import SCENARIO_DIR, Scenario, _suggest, load_scenario
-from .sweep import Backend, Chunk, Job, SweepError, add_derived, run_job
+from .sweeps import Backend, Chunk, Job, SweepError, add_derived, run_job
 
 POLICY_DIR = SCENARIO_DIR / "policies"
 WEEKLY_MEASURES = ("us_wounded", "us_killed", "rung")
