@@ -601,10 +601,8 @@ class _State:
         if country is None:
             country = R.strike_country(tier, self.sovereignty[go], p["us.syria_threshold"][go])
         counts[M["us_strikes"], go] = 1
-        for t, name in ((R.FACILITIES, "us_strikes_facilities"), (R.LEADERS, "us_strikes_leaders"),
-                        (R.IRANIAN_PERSONNEL, "us_strikes_iranian_personnel"),
-                        (R.IRAN_TERRITORY, "us_strikes_iran_territory")):
-            counts[M[name], go] = tier == t
+        # the four tier columns follow each other in DAILY: facilities (tier 1) .. territory (4)
+        counts[M["us_strikes_facilities"] - R.FACILITIES + tier, go] = 1
         counts[M["us_strikes_iraq"], go] = country == R.STRIKE_IRAQ
         counts[M["us_strikes_syria"], go] = country == R.STRIKE_SYRIA
         on_proxies = tier < R.IRAN_TERRITORY
@@ -616,27 +614,31 @@ class _State:
                        p["us.capability_cut_leaders"][go])
         pr, pt = go[on_proxies], tgt[on_proxies]
         self.capability[pr, pt] *= 1.0 - cut[on_proxies]
-        leader = tier == R.LEADERS
-        leader |= tier == R.IRANIAN_PERSONNEL
-        griev = (p["militia.grievance_per_fighter_killed"][go] * fighters
-                 + np.where(leader, p["militia.grievance_leader_killed"][go], 0.0))
+        leader = (tier == R.LEADERS) | (tier == R.IRANIAN_PERSONNEL)
+        any_leader = leader.any()
+        griev = p["militia.grievance_per_fighter_killed"][go] * fighters
+        if any_leader:  # (adding 0.0 elsewhere changes nothing, so it is skipped)
+            griev = griev + np.where(leader, p["militia.grievance_leader_killed"][go], 0.0)
+            lr, lt = go[leader], tgt[leader]
+            self.leaderless_until[lr, lt] = (day + p["militia.leader_replacement_days"][lr]
+                                             .astype(np.int64))
         self.grievance[pr, pt] += griev[on_proxies]
-        lr, lt = go[leader], tgt[leader]
-        self.leaderless_until[lr, lt] = day + p["militia.leader_replacement_days"][lr].astype(np.int64)
         fear = R.strike_fear(tier, p["militia.fear_facilities"][go], p["militia.fear_leaders"][go])
         spill = p["militia.fear_spillover"][go]
         self.fear[go] += (fear * spill)[:, None]
         self.fear[pr, pt] += (fear * (1.0 - spill))[on_proxies]
         iran_hit = tier >= R.IRANIAN_PERSONNEL
-        self.fear[go] += np.where(iran_hit, p["militia.fear_iranian_personnel"][go], 0.0)[:, None]
+        if iran_hit.any():
+            self.fear[go] += np.where(iran_hit, p["militia.fear_iranian_personnel"][go],
+                                      0.0)[:, None]
         self.credibility[go] += R.strike_credibility(tier, p["us.credibility_facilities"][go],
                                                      p["us.credibility_leaders"][go],
                                                      p["us.credibility_iranian"][go])
         in_iraq = country == R.STRIKE_IRAQ
-        self.sovereignty[go] += np.where(in_iraq, p["iraq.sovereignty_per_us_strike"][go]
-                                         + np.where(leader,
-                                                    p["iraq.sovereignty_per_decapitation"][go],
-                                                    0.0), 0.0)
+        sov = p["iraq.sovereignty_per_us_strike"][go]
+        if any_leader:
+            sov = sov + np.where(leader, p["iraq.sovereignty_per_decapitation"][go], 0.0)
+        self.sovereignty[go] += np.where(in_iraq, sov, 0.0)
         self.pressure[go] *= 1.0 - p["us.pressure_relief"][go]
         ir = go[iran_hit]
         if ir.size:

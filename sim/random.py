@@ -16,6 +16,8 @@ key, which costs microseconds each where this costs nanoseconds per element.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -150,19 +152,38 @@ def uniform_pair(rep_keys: np.ndarray, day: int, actor: int | np.ndarray,
     return hi, lo
 
 
-def _cdf_table(lam: float, u_max: float, kmax: int) -> np.ndarray:
-    """Poisson CDF values for k = 0, 1, ... until they pass ``u_max`` (or k reaches kmax),
-    by the recurrence :func:`poisson` uses element by element."""
+@functools.lru_cache(maxsize=256)
+def _cdf_table(lam: float, kmax: int) -> tuple[np.ndarray, bool]:
+    """Poisson CDF values for k = 0, 1, ... by the recurrence :func:`poisson` uses element by
+    element (so the same floating-point values), until k reaches ``kmax`` or the CDF can no
+    longer change (past the mode, once the next term no longer moves it).
+
+    Returns:
+        (the table, whether it was cut short of kmax).
+    """
     p = np.exp(-np.array([lam]))
     cdf = p.copy()
     out = [cdf[0]]
     k = 0
-    while cdf[0] <= u_max and k < kmax:
+    while k < kmax:
         k += 1
         p = p * lam / k
-        cdf = cdf + p
+        new = cdf + p
+        if k > lam and new[0] == cdf[0]:
+            return np.array(out), True
+        cdf = new
         out.append(cdf[0])
-    return np.array(out)
+    return np.array(out), False
+
+
+def _from_table(lam: float, u: np.ndarray, kmax: int) -> np.ndarray:
+    """Counts for one shared rate: the number of CDF values at or below ``u``, capped at kmax
+    (and kmax where ``u`` lies beyond a table cut short, as the element loop would give)."""
+    table, cut = _cdf_table(lam, kmax)
+    k = np.searchsorted(table, u, side="right")
+    if cut:
+        k = np.where(k == len(table), kmax, k)
+    return np.minimum(k, kmax)
 
 
 def poisson(lam: np.ndarray, u: np.ndarray, kmax: int = 400) -> np.ndarray:
@@ -173,7 +194,8 @@ def poisson(lam: np.ndarray, u: np.ndarray, kmax: int = 400) -> np.ndarray:
 
     Most rates in the model are small and most counts zero, so zeros are settled first without
     an exponential: the count is 0 whenever ``u < exp(-lam)``, which holds wherever
-    ``u + lam < 1`` (as ``exp(-lam) >= 1 - lam``; a margin of 1e-12 absorbs rounding); only the rest are computed.
+    ``u + lam < 1`` (as ``exp(-lam) >= 1 - lam``; a margin of 1e-12 absorbs rounding); only
+    the rest are computed.
 
     Args:
         lam: non-negative rates (any shape).
@@ -193,26 +215,33 @@ def poisson(lam: np.ndarray, u: np.ndarray, kmax: int = 400) -> np.ndarray:
     if not idx.size:
         return count
     lam_a, u_a = lam.reshape(-1)[idx], u.reshape(-1)[idx]
-    if idx.size > 16 and lam_a[0] == lam_a.min() == lam_a.max():
-        # one rate for all: tabulate the CDF once (the same recurrence as below, so the same
-        # floating-point values) and look the draws up
-        flat[idx] = np.minimum(np.searchsorted(_cdf_table(float(lam_a[0]), float(u_a.max()),
-                                                          kmax), u_a, side="right"), kmax)
+    if lam_a[0] == lam_a.min() == lam_a.max():
+        # one rate for all (a parameter such as a mean casualty count): the CDF is tabulated
+        # once per rate by the same recurrence as below and the draws are looked up
+        flat[idx] = _from_table(float(lam_a[0]), u_a, kmax)
         return count
     p_a = np.exp(-lam_a)
     cdf_a = p_a.copy()
     still = u_a >= cdf_a
     idx, lam_a, u_a, p_a, cdf_a = idx[still], lam_a[still], u_a[still], p_a[still], cdf_a[still]
+    # count = 1 + the number of k >= 1 with u >= CDF(k); CDF rises with k, so elements that
+    # are done simply stop adding (arrays are compacted only when most are done)
+    count_a = np.ones(idx.size, dtype=np.int64)
     k = 0
     while idx.size and k < kmax:
         k += 1
         p_a = p_a * lam_a / k
         cdf_a = cdf_a + p_a
         still = u_a >= cdf_a
-        if not still.all():
-            flat[idx[~still]] = k
-            idx, lam_a, u_a, p_a, cdf_a = (idx[still], lam_a[still], u_a[still], p_a[still],
-                                           cdf_a[still])
+        count_a += still
+        n_still = int(np.count_nonzero(still))
+        if n_still == 0:
+            break
+        if idx.size > 64 and 4 * n_still < idx.size:
+            done = ~still
+            flat[idx[done]] = count_a[done]
+            idx, lam_a, u_a, p_a, cdf_a, count_a = (idx[still], lam_a[still], u_a[still],
+                                                    p_a[still], cdf_a[still], count_a[still])
     if idx.size:
-        flat[idx] = kmax
+        flat[idx] = np.minimum(count_a, kmax)
     return count

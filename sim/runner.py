@@ -11,16 +11,17 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-import numpy as np
-import pandas as pd
-from tqdm.auto import tqdm
+from typing import TYPE_CHECKING
 
-from .batch import BatchEngine
-from .model import EscalationModel
+import numpy as np
+
 from .outcomes import Summary
 from .resolved import ParamTable, build_param_table
 from .scenario import Scenario
 from .worker import run_chunk
+
+if TYPE_CHECKING:  # pandas, Mesa and tqdm load where they are used: a worker process that
+    import pandas as pd  # imports this module (or the CLI) to run chunks stays light
 
 ENGINES = ("batch", "mesa")
 MAX_CHUNK = 10_000
@@ -84,8 +85,10 @@ def _chunks(n: int, size: int) -> list[np.ndarray]:
 def _run_chunk(sc: Scenario, engine: str, seed: int, reps: np.ndarray, params: ParamTable,
                progress=None, keep_weekly: bool = False):
     if engine == "batch":
+        from .batch import BatchEngine
         return BatchEngine(sc).run(seed, reps, params, keep_weekly=keep_weekly,
                                    progress=progress)
+    from .model import EscalationModel
     results = []
     for i, r in enumerate(reps):
         m = EscalationModel(sc, seed=seed, replicate=int(r), params=params.row(i))
@@ -167,6 +170,8 @@ def run_scenario(sc: Scenario, runs: int = 1000, seed: int = 0, engine: str = "b
     workers = max(1, min(workers, len(chunks)))
     summary = Summary(sc.start, sc.timeline().weeks)
     t0 = time.perf_counter()
+    from tqdm.auto import tqdm
+
     bar = tqdm(total=runs * days, unit="rep-day", unit_scale=True,
                disable=False if progress else (True if progress is False else None),
                desc=f"{sc.name} ({engine})", leave=False, mininterval=0.5)
