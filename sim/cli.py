@@ -117,8 +117,10 @@ def run(scenario, runs, seed, out, engine, weekly, replay_until, workers, chunk_
             import matplotlib.pyplot as plt
             fig = plot_escalation_curves(
                 bands, sc.name, sc.start, sc.end, tmp / "escalation_curves.png",
-                subtitle=f"{runs:,} runs, seed {seed}, {engine} engine; "
-                         f"bands over replicates, week by week")
+                subtitle=f"{runs:,} runs, seed {seed}, {engine} engine, "
+                         + ("parameters drawn from the calibrated posterior"
+                            if sc.posterior and not no_posterior else "fixed parameters")
+                         + "; bands over replicates, week by week")
             plt.close(fig)
             if sc.replay_until is not None:
                 from .branching import plot_branch
