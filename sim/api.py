@@ -43,13 +43,9 @@ from .scenario import Scenario, ScenarioError
 from .scenario import load_scenario as _load_scenario
 
 __all__ = ["load_scenario", "run", "compare", "sweep", "RunResult", "CompareResult",
-           "SweepResult", "ReplayUnavailable"]
+           "SweepResult"]
 
 ScenarioLike = Scenario | str | Path | None
-
-
-class ReplayUnavailable(ScenarioError):
-    """``replay_until`` was given but this version's Scenario has no ``with_replay``."""
 
 
 # --------------------------------------------------------------------------- helpers
@@ -88,17 +84,6 @@ def _date(value: Any, what: str) -> dt.date:
         except ValueError:
             raise ScenarioError(f"{what}: {value!r} is not a date (expected YYYY-MM-DD)") from None
     raise ScenarioError(f"{what}: expected a date or 'YYYY-MM-DD', not {type(value).__name__}")
-
-
-def _with_replay(sc: Scenario, replay_until: Any) -> Scenario:
-    """``sc.with_replay(date)``, or a clear error where the method does not exist yet."""
-    date = _date(replay_until, "replay_until")
-    method = getattr(sc, "with_replay", None)
-    if method is None:
-        raise ReplayUnavailable(
-            "replay_until needs Scenario.with_replay(date) (the replay of the documented "
-            "record up to a branch date), which this version of sim.scenario does not have")
-    return method(date)
 
 
 def _with_posterior(sc: Scenario, posterior: bool | str | Path) -> tuple[Scenario, bool]:
@@ -273,10 +258,8 @@ class RunResult:
         """A run branched from the record: documented weekly attacks on US forces and the
         simulated 50 % / 90 % bands after the branch date (:func:`sim.branching.plot_branch`;
         ``window``: dates shown, default one year either side of the branch)."""
-        try:
-            from .branching import plot_branch
-        except ImportError as exc:  # pragma: no cover - older versions
-            raise ReplayUnavailable("plot_branch needs sim.branching") from exc
+        from .branching import plot_branch
+
         if self.replay_until is None:
             raise ValueError("plot_branch() needs a run branched from the record "
                              "(run(..., replay_until=DATE) or a scenario with [replay] until)")
@@ -407,9 +390,9 @@ def run(scenario: ScenarioLike = None, runs: int = 1000, seed: int = 0, engine: 
     branch = None
     if replay_until is not None:
         branch = _date(replay_until, "replay_until")
-        sc = _with_replay(sc, branch)
+        sc = sc.with_replay(branch)
     else:
-        branch = getattr(sc, "replay_until", None)  # a scenario file's own [replay] until
+        branch = sc.replay_until  # a scenario file's own [replay] until
     sc, drawn = _with_posterior(sc, posterior)
     params = scenario_params(sc, runs, seed, use_posterior=drawn)
     res = run_scenario(sc, runs=runs, seed=seed, engine=engine, workers=workers,

@@ -18,10 +18,11 @@ import numpy as np
 
 from . import random as rnd
 from . import rules as R
-from .outcomes import DAILY, HIST_BINS, M, N_RUNGS, RUNG, ChunkResult
+from .outcomes import DAILY, HIST_BINS, N_RUNGS, RUNG, ChunkResult, M
 from .resolved import NO_DAY, ParamTable
 from .scenario import Scenario
 from .timeline import DRIVER_NAMES, SHOCK_NAMES, Timeline
+
 
 def _keep_large_arrays_on_the_heap() -> None:
     """Ask glibc to serve large allocations from the heap instead of fresh mmap pages.
@@ -321,15 +322,6 @@ class _State:
             self.direct_due[fire] = R.NEVER
 
         # 2. militias choose attacks (simultaneously, on start-of-phase state)
-        mult = R.availability(self.suspended_until >= day, self.leaderless_until >= day,
-                              self.pg("militia.leaderless_rate_factor"))
-        lam = R.militia_attack_rate(
-            self.static_rate, self.greenlight_gain, gl, self.pg("militia.w_grievance"),
-            self.grievance, self.pg("militia.w_fear"), self.fear,
-            self.pg("militia.w_containment"), np.repeat(self.containment[:, None], g, axis=1),
-            self.capability, self.pg("militia.capability_half"), mult)
-        u_att, u_susp = rnd.uniform_pair(self.keys_col, day, self.militia_actor,
-                                         rnd.Purpose.ATTACKS)
         wounded_r = direct_wounded
         killed_r = direct_killed
         if replaying:  # the recorded attacks, the same in every replicate
@@ -347,6 +339,16 @@ class _State:
                     self.capability[:, gi] = R.spend(self.capability[:, gi], rec[gi].sum(),
                                                      p["militia.attack_cost"])
         else:
+            mult = R.availability(self.suspended_until >= day, self.leaderless_until >= day,
+                                  self.pg("militia.leaderless_rate_factor"))
+            lam = R.militia_attack_rate(
+                self.static_rate, self.greenlight_gain, gl, self.pg("militia.w_grievance"),
+                self.grievance, self.pg("militia.w_fear"), self.fear,
+                self.pg("militia.w_containment"),
+                np.repeat(self.containment[:, None], g, axis=1), self.capability,
+                self.pg("militia.capability_half"), mult)
+            u_att, u_susp = rnd.uniform_pair(self.keys_col, day, self.militia_actor,
+                                             rnd.Purpose.ATTACKS)
             attacks = rnd.poisson(lam, u_att)
             idx = np.flatnonzero(attacks)
         if idx.size:
@@ -405,14 +407,14 @@ class _State:
                                        p["iraq.w_protests"], drv.protests,
                                        p["iraq.containment_cap"])
         self.containment = R.approach(self.containment, ctarget, p["iraq.containment_rate"])
-        p_susp = R.suspension_probability(
-            self.pg("militia.suspend_logit_base"), self.pg("militia.suspend_w_fear"),
-            self.fear, self.pg("militia.suspend_w_containment"),
-            np.repeat(self.containment[:, None], g, axis=1),
-            self.pg("militia.suspend_w_greenlight"), p.traits["alignment"], gl)
         if replaying:  # declared suspensions from the record only
             susp = rp.suspend[day][None, :] & (self.suspended_until < day)
         else:
+            p_susp = R.suspension_probability(
+                self.pg("militia.suspend_logit_base"), self.pg("militia.suspend_w_fear"),
+                self.fear, self.pg("militia.suspend_w_containment"),
+                np.repeat(self.containment[:, None], g, axis=1),
+                self.pg("militia.suspend_w_greenlight"), p.traits["alignment"], gl)
             susp = (u_susp < p_susp) & (self.suspended_until < day)
         sidx = np.nonzero(susp.ravel())[0]
         if sidx.size:
@@ -594,7 +596,7 @@ class _State:
     def _execute(self, day, go, counts, strike_tier, country=None):
         """Carry out the US responses due today in replicates ``go`` (in the country given,
         when replaying the record; by the rule otherwise)."""
-        p, g = self.p, self.g
+        p = self.p
         tier = self.due_tier[go]
         self.due[go] = R.NEVER
         strike_tier[go] = tier

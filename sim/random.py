@@ -123,14 +123,17 @@ def uniform(rep_keys: np.ndarray, day: int, actor: int | np.ndarray, purpose: in
     Returns:
         float64 array of the broadcast shape, each value a multiple of 2**-53.
     """
-    if np.ndim(actor) == 0:
-        key = np.uint64(_event_key(day, int(actor), purpose))
-    else:
-        key = np.array([_event_key(day, int(a), purpose) for a in np.ravel(actor)],
-                       dtype=np.uint64).reshape(np.shape(actor))
     with np.errstate(over="ignore"):
-        z = _mix(rep_keys ^ key)
+        z = _mix(rep_keys ^ _keys_for(day, actor, purpose))
     return (z >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+
+
+def _keys_for(day: int, actor: int | np.ndarray, purpose: int):
+    """The (day, actor, purpose) key part for one actor or an array of actors."""
+    if np.ndim(actor) == 0:
+        return np.uint64(_event_key(day, int(actor), purpose))
+    return np.array([_event_key(day, int(a), purpose) for a in np.ravel(actor)],
+                    dtype=np.uint64).reshape(np.shape(actor))
 
 
 def uniform_pair(rep_keys: np.ndarray, day: int, actor: int | np.ndarray,
@@ -140,13 +143,8 @@ def uniform_pair(rep_keys: np.ndarray, day: int, actor: int | np.ndarray,
     Used for the two draws every group makes every day (attacks, suspension), which halves the
     cost of the densest random numbers.  Same arguments as :func:`uniform`.
     """
-    if np.ndim(actor) == 0:
-        key = np.uint64(_event_key(day, int(actor), purpose))
-    else:
-        key = np.array([_event_key(day, int(a), purpose) for a in np.ravel(actor)],
-                       dtype=np.uint64).reshape(np.shape(actor))
     with np.errstate(over="ignore"):
-        z = _mix(rep_keys ^ key)
+        z = _mix(rep_keys ^ _keys_for(day, actor, purpose))
     hi = (z >> np.uint64(32)).astype(np.float64) * 2.0**-32
     lo = (z & np.uint64(0xFFFFFFFF)).astype(np.float64) * 2.0**-32
     return hi, lo

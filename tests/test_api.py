@@ -79,21 +79,9 @@ def test_posterior_choice(short):
 def test_replay_until(short):
     with pytest.raises(ScenarioError, match="not a date"):
         run(short, runs=2, replay_until="2019-13-45")
-    if not hasattr(short, "with_replay"):
-        with pytest.raises(sim.api.ReplayUnavailable):
-            run(short, runs=2, replay_until="2019-05-01")
-        return
     r = run(short, runs=4, replay_until=dt.date(2019, 5, 1))
     assert r.replay_until == dt.date(2019, 5, 1)
     assert r.scenario.replay_until == dt.date(2019, 5, 1)
-
-
-def test_replay_unavailable_message(short):
-    class Old:  # a scenario object without with_replay
-        pass
-
-    with pytest.raises(sim.api.ReplayUnavailable, match="with_replay"):
-        sim.api._with_replay(Old(), "2019-05-01")
 
 
 def test_figures(res):
