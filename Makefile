@@ -27,6 +27,7 @@ notebooks: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests bench
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) results

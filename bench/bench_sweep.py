@@ -28,8 +28,10 @@ def run(quick: bool = False) -> dict:
     import pandas as pd
     from dask.distributed import LocalCluster
 
+    from sim.experiments.backends import Backend
+    from sim.experiments.designs import parse_vary
+    from sim.experiments.sweep import run_sweep
     from sim.scenario import load_scenario
-    from sim.sweeps import Backend, parse_vary, run_sweep
 
     sets, reps = (10, 100) if quick else (200, 1000)
     sc = load_scenario()

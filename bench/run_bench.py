@@ -27,11 +27,10 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim import random as rnd  # noqa: E402
-from sim.batch import BatchEngine  # noqa: E402
-from sim.model import EscalationModel  # noqa: E402
-from sim.resolved import build_param_table  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
+from sim.engines.batch import BatchEngine  # noqa: E402
+from sim.engines.mesa import EscalationModel  # noqa: E402
+from sim.model import random as rnd  # noqa: E402
+from sim.scenario import build_params, load_scenario  # noqa: E402
 
 
 def machine() -> dict:
@@ -58,14 +57,15 @@ def median_time(fn, repeat: int) -> float:
 
 def mesa_ms_per_replicate(sc, repeat: int) -> float:
     def one():
-        m = EscalationModel(sc, seed=1, replicate=0)
+        m = EscalationModel(sc.setup(), build_params(sc, 1, posterior=False), seed=1,
+                            replicate=0)
         m.run()
     return 1000 * median_time(one, repeat)
 
 
 def batch_ms_per_replicate(sc, n: int, repeat: int) -> float:
-    eng = BatchEngine(sc)
-    params = build_param_table(sc, n)
+    eng = BatchEngine(sc.setup())
+    params = build_params(sc, n, posterior=False)
     return 1000 * median_time(lambda: eng.run(1, np.arange(n), params), repeat) / n
 
 

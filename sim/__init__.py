@@ -2,21 +2,20 @@
 
 The Python API (:mod:`sim.api`)::
 
-    from sim import load_scenario, run, compare, sweep
+    from sim import load_scenario, run, compare, sweep, sensitivity
 
-    res = run(runs=1000, weekly=True)          # the baseline; .runs, .bands, .plot_*(), .save()
-    cmp = compare(["answer_deaths", "answer_every_streak"], runs=1000)
-    sw = sweep(["militia.w_fear=0.5:2.5"], samples=16, runs=100)
+    res = run(None, runs=1000, weekly=True)    # the baseline; .runs, .bands, .plot_*(), .save()
+    cmp = compare(None, ["answer_deaths", "answer_every_streak"], runs=1000)
+    sw = sweep(None, ["militia.w_fear=0.5:2.5"], samples=16, runs=100)
 
-The names are loaded on first use, so that worker processes which import ``sim.batch`` only do
-not pay for pandas and matplotlib.  (The modules behind ``compare`` and ``sweep`` are
-:mod:`sim.comparison` and :mod:`sim.sweeps`.)
+The names are loaded on first use, so that worker processes which import the batch engine
+only do not pay for pandas and matplotlib.
 """
 
 from __future__ import annotations
 
-__all__ = ["load_scenario", "run", "compare", "sweep", "RunResult", "CompareResult",
-           "SweepResult"]
+__all__ = ["load_scenario", "run", "compare", "sweep", "sensitivity", "mesa_model",
+           "RunResult", "CompareResult", "SweepResult", "SensitivityResult"]
 
 
 def __getattr__(name: str):

@@ -1,109 +1,75 @@
-"""The Python API: load a scenario, run it, compare policies, sweep parameters.
+"""The Python API: one shape for every kind of experiment.
 
-Four functions, re-exported from the package::
+Every function takes the scenario first (a :class:`~sim.scenario.Scenario`, a bundled name,
+a path to a scenario file, or ``None`` for the bundled baseline), then what varies, then the
+same keywords: ``runs``, ``seed``, ``posterior``, ``workers``/``scheduler``, ``progress``::
 
-    from sim import load_scenario, run, compare, sweep
+    from sim import run, compare, sweep, sensitivity
 
-    res = run(runs=1000, weekly=True)                  # the baseline, 2019-2024
-    res.runs["direct_us_iran_fire"].mean()             # P(direct US-Iran fire)
-    res.plot_escalation_curves()                       # a matplotlib Figure
-    cmp = compare(["answer_deaths", "answer_every_streak"], runs=500)
-    cmp.table                                          # estimates and paired differences
-    sw = sweep(["militia.w_fear=0.5:2.5"], samples=16, runs=100)
-    sw.plot_response("us_killed", "militia.w_fear")
-    res.save("results/baseline")                       # the folder `escalation run` writes
+    res = run(None, runs=1000, weekly=True)             # the baseline, 2019-2024
+    res.runs["direct_us_iran_fire"].mean()              # P(direct US-Iran fire)
+    res.plot_escalation_curves()                        # a matplotlib Figure
+    res.save("results/baseline")                        # the folder `escalation run` writes
+    cmp = compare(None, ["answer_deaths", "answer_every_streak"], runs=500)
+    sw = sweep(None, ["militia.w_fear=0.5:2.5"], samples=16, runs=100)
+    si = sensitivity(None, ["militia.w_fear=0.5:2.5", "us.force_protection=0.3:0.8"],
+                     samples=16, runs=20)
 
-Each result holds its tables as pandas DataFrames (``.runs``, ``.bands``, ``.table``,
-``.sets``), draws its figures with the functions of :mod:`sim.plots` and
-:mod:`sim.plots_analysis` (every ``plot_*`` method returns a matplotlib Figure, already closed
-in pyplot so that a notebook shows it once), and ``.save(folder)`` writes the same folder the
-command line writes (``manifest.json``, the parquet tables, the PNG figures), atomically.
-
-The work is done by the existing machinery: :func:`sim.runner.run_scenario` and
-:func:`sim.runner.scenario_params` for runs, :func:`sim.comparison.run_compare` for comparisons,
-:func:`sim.sweeps.run_sweep` for sweeps, :mod:`sim.io` for folders.  ``compare`` and ``sweep``
-write into a temporary folder when no ``out`` is given; it lives as long as the result.
+Each result (:mod:`sim.results`) holds its tables as pandas DataFrames, draws its figures
+with :mod:`sim.plots` and writes its output folder with ``.save(folder)``; the command line
+calls these very functions and that very ``save``, so both write the same folder.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
-import shutil
-import tempfile
-from functools import cached_property
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from .scenario import Scenario, ScenarioError
+from .errors import ScenarioError
+from .results import CompareResult, RunResult, SensitivityResult, SweepResult, _date, _Folder
+from .scenario import Scenario
 from .scenario import load_scenario as _load_scenario
 
-__all__ = ["load_scenario", "run", "compare", "sweep", "RunResult", "CompareResult",
-           "SweepResult"]
+__all__ = ["load_scenario", "run", "compare", "sweep", "sensitivity", "mesa_model",
+           "RunResult", "CompareResult", "SweepResult", "SensitivityResult"]
 
 ScenarioLike = Scenario | str | Path | None
 
 
-# --------------------------------------------------------------------------- helpers
-
-
 def load_scenario(path: str | Path | None = None) -> Scenario:
-    """Read and validate a scenario file (``None``: the bundled baseline).
+    """Read and validate a scenario file (a bundled name such as ``"forecast_2027"``, a path,
+    or ``None``: the bundled baseline).
 
     Example:
         >>> from sim import load_scenario
-        >>> sc = load_scenario("scenarios/policies/answer_every_streak.toml")
-        >>> sc.params["us"]["trigger"]
+        >>> load_scenario("scenarios/policies/answer_every_streak.toml").params["us"]["trigger"]
         'streak'
     """
-    return _load_scenario(path)
+    return _scenario(path)
 
 
 def _scenario(scenario: ScenarioLike) -> Scenario:
     if isinstance(scenario, Scenario):
         return scenario
-    if scenario is None or isinstance(scenario, (str, Path)):
-        return _load_scenario(scenario)
-    raise TypeError(f"scenario must be a Scenario, a path or None, not {type(scenario).__name__}")
+    if scenario is None or isinstance(scenario, str | Path):
+        from .scenario.scenario import resolve_scenario_path
 
-
-def _date(value: Any, what: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise ScenarioError(f"{what}: {value!r} is not a date (expected YYYY-MM-DD)") from None
-    raise ScenarioError(f"{what}: expected a date or 'YYYY-MM-DD', not {type(value).__name__}")
+        return _load_scenario(resolve_scenario_path(scenario))
+    raise TypeError(f"scenario must be a Scenario, a name, a path or None, not "
+                    f"{type(scenario).__name__}")
 
 
 def _with_posterior(sc: Scenario, posterior: bool | str | Path) -> tuple[Scenario, bool]:
-    """The scenario with the posterior to draw from, and whether draws are used."""
+    """The scenario with the posterior its replicates draw from, and whether they draw."""
     if posterior is True:
         return sc, bool(sc.posterior)
     if posterior is False or posterior is None:
-        return sc, False
+        return dataclasses.replace(sc, posterior=""), False
     path = Path(posterior).resolve()
     if not path.is_file():
         raise ScenarioError(f"posterior: file not found: {path}")
     return dataclasses.replace(sc, posterior=str(path)), True
-
-
-def _closed(fig):
-    """Close ``fig`` in pyplot (it stays drawable and displayable) and return it."""
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
-    return fig
 
 
 def _call(name: str, **kw) -> str:
@@ -111,597 +77,229 @@ def _call(name: str, **kw) -> str:
     return f"sim.api.{name}({args})"
 
 
-def _copy_folder(src: Path, out: str | Path, draw: bool) -> Path:
-    """Copy an output folder to ``out`` atomically, drawing its figures if asked."""
-    from .io import atomic_folder, write_manifest
-    from .plots_analysis import draw_folder
+def _describe(scenario: ScenarioLike) -> str:
+    return scenario.name if isinstance(scenario, Scenario) else str(scenario)
 
-    out = Path(out)
-    with atomic_folder(out) as tmp:
-        for p in Path(src).iterdir():
-            if p.name.startswith("."):
-                continue
-            if p.is_dir():
-                shutil.copytree(p, tmp / p.name)
-            else:
-                shutil.copy2(p, tmp / p.name)
-        if draw:
-            m = json.loads((tmp / "manifest.json").read_text())
-            draw_folder(tmp)
-            m["files"] = sorted(p.name for p in tmp.iterdir())
-            write_manifest(tmp, **m)
-    return out.resolve()
+
+def _backend(workers: int | None, scheduler: str | None, connect_timeout: float = 10.0):
+    from .experiments.backends import Backend
+
+    if workers and workers > 1 and scheduler:
+        raise ScenarioError("give workers or a scheduler, not both")
+    return Backend(workers=workers or 1, scheduler=scheduler, connect_timeout=connect_timeout)
 
 
 # --------------------------------------------------------------------------- run
 
 
-@dataclasses.dataclass(eq=False)
-class RunResult:
-    """Replicates of one scenario: outcome totals, weekly bands, figures.
-
-    Attributes:
-        scenario: the resolved scenario that ran (after any replay).
-        seed, engine, n_runs: how it ran.
-        parameters_from: ``"posterior"`` (each replicate's calibrated parameters drawn from
-            the scenario's posterior) or ``"defaults"``.
-        replay_until: the branch date, if the record was replayed up to it.
-        result: the underlying :class:`sim.runner.RunResult`.
-
-    Example:
-        >>> from sim import run
-        >>> res = run(runs=200, weekly=True)
-        >>> res.runs[["attacks", "us_killed"]].describe()      # doctest: +SKIP
-        >>> fig = res.plot_escalation_curves()
-    """
-
-    scenario: Scenario
-    seed: int
-    engine: str
-    n_runs: int
-    parameters_from: str
-    replay_until: dt.date | None
-    result: Any
-    call: str = ""
-
-    @property
-    def elapsed(self) -> float:
-        """Wall-clock seconds of the simulation."""
-        return self.result.elapsed
-
-    @cached_property
-    def runs(self) -> pd.DataFrame:
-        """One row per replicate: attacks, casualties, strikes, rungs, escalation score,
-        direct US-Iran fire, drawdown (the columns of ``runs.parquet``)."""
-        return self.result.runs
-
-    @cached_property
-    def bands(self) -> pd.DataFrame:
-        """Per week and measure: mean, 5/25/50/75/95 % quantiles over replicates and
-        P(week reaches rung >= k) (the rows of ``bands.parquet``)."""
-        return self.result.bands
-
-    @cached_property
-    def weekly(self) -> pd.DataFrame | None:
-        """Per replicate and week, every count (only with ``run(..., weekly=True)``)."""
-        return self.result.weekly
-
-    def _need_weekly(self, what: str) -> pd.DataFrame:
-        if self.weekly is None:
-            raise ValueError(f"{what} needs per-replicate weekly counts: run with "
-                             "run(..., weekly=True)")
-        return self.weekly
-
-    def run_set(self):
-        """The replicates as a :class:`sim.targets.RunSet` (weekly resolution), for the
-        calibration targets and :func:`sim.report.coverage`.  Needs ``weekly=True``."""
-        from .outcomes import DAILY
-        from .targets import RunSet
-
-        w = self._need_weekly("run_set()")
-        cols = [c if c != "rung" else "max_rung" for c in DAILY]
-        r = w["replicate"].nunique()
-        arr = w[cols].to_numpy(dtype=np.int64).reshape(r, -1, len(cols))
-        return RunSet(self.scenario.start, self.scenario.days, arr)
-
-    def monthly(self, measure: str = "attacks") -> pd.DataFrame:
-        """Monthly totals of ``measure`` over replicates: one row per month with the mean and
-        the 5/25/50/75/95 % quantiles.  Weeks that straddle two months are split pro rata
-        (:meth:`sim.targets.RunSet.months`).  Needs ``weekly=True``."""
-        per_rep = self.run_set().months(measure)
-        q = np.quantile(per_rep.to_numpy(), [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
-        return pd.DataFrame({"month": pd.to_datetime(list(per_rep.columns)),
-                             "mean": per_rep.mean().to_numpy(), "q05": q[0], "q25": q[1],
-                             "q50": q[2], "q75": q[3], "q95": q[4]})
-
-    def _subtitle(self, what: str) -> str:
-        src = ("parameters drawn from the posterior" if self.parameters_from == "posterior"
-               else "scenario parameter values")
-        rep = f"; record replayed to {self.replay_until}" if self.replay_until else ""
-        return f"{self.n_runs:,} runs, seed {self.seed}, {self.engine} engine, {src}{rep}; {what}"
-
-    def plot_escalation_curves(self, title: str | None = None):
-        """Weekly attacks with 50 % / 90 % bands, expected strikes per week, P(rung) per
-        week; documented key events marked (:func:`sim.plots.plot_escalation_curves`)."""
-        from .plots import plot_escalation_curves
-
-        sc = self.scenario
-        return _closed(plot_escalation_curves(
-            self.bands, title or sc.name, sc.start, sc.end,
-            subtitle=self._subtitle("bands over replicates, week by week")))
-
-    def plot_ladder(self, title: str | None = None):
-        """Probability that a week reaches each rung of the escalation ladder
-        (:func:`sim.plots_analysis.plot_rung_probabilities`)."""
-        from .plots_analysis import plot_rung_probabilities
-
-        sc = self.scenario
-        return _closed(plot_rung_probabilities(
-            self.bands, title or sc.name, sc.start, sc.end,
-            subtitle=self._subtitle("share of runs whose highest rung in the week is at or "
-                                    "above each rung")))
-
-    def plot_casualties(self, title: str | None = None):
-        """Cumulative US wounded and killed, mean and 5-95 % band
-        (:func:`sim.plots_analysis.plot_cumulative_casualties`).  Needs ``weekly=True``."""
-        from .plots_analysis import plot_cumulative_casualties
-
-        sc = self.scenario
-        w = self._need_weekly("plot_casualties()")
-        return _closed(plot_cumulative_casualties(
-            w[["replicate", "week", "week_start", "us_wounded", "us_killed"]],
-            title or sc.name, sc.start, sc.end,
-            subtitle=self._subtitle("line: mean, shaded: 5-95 % of runs")))
-
-    def plot_branch(self, title: str | None = None,
-                    window: tuple[str | dt.date, str | dt.date] | None = None):
-        """A run branched from the record: documented weekly attacks on US forces and the
-        simulated 50 % / 90 % bands after the branch date (:func:`sim.branching.plot_branch`;
-        ``window``: dates shown, default one year either side of the branch)."""
-        from .branching import plot_branch
-
-        if self.replay_until is None:
-            raise ValueError("plot_branch() needs a run branched from the record "
-                             "(run(..., replay_until=DATE) or a scenario with [replay] until)")
-        win = None if window is None else (_date(window[0], "window"),
-                                           _date(window[1], "window"))
-        return _closed(plot_branch(self.bands, self.scenario, title=title, window=win))
-
-    def plot_monthly(self, measure: str = "attacks", documented: bool = True,
-                     title: str | None = None, holdout: str | dt.date | None = None):
-        """Simulated monthly totals (median, 50 % and 90 % bands over replicates) with, for
-        attacks on US forces, the documented monthly series of
-        :func:`sim.targets.monthly_documented` (tally-based estimates with their range;
-        months known only from event rows, a lower bound, as open triangles).  ``holdout``
-        draws a dashed line at that date.  Needs ``weekly=True``."""
-        import matplotlib.pyplot as plt
-
-        from .plots import _mark_events
-
-        m = self.monthly(measure)
-        sc = self.scenario
-        fig, ax = plt.subplots(figsize=(12, 5.2))
-        ax.fill_between(m["month"], m["q05"], m["q95"], step="mid", color="#3b6ea5",
-                        alpha=0.18, lw=0, label="simulated, 90 % of runs")
-        ax.fill_between(m["month"], m["q25"], m["q75"], step="mid", color="#3b6ea5",
-                        alpha=0.38, lw=0, label="simulated, 50 % of runs")
-        ax.step(m["month"], m["q50"], where="mid", color="#3b6ea5", lw=1.3,
-                label="simulated median")
-        if documented and measure == "attacks":
-            from .targets import monthly_documented
-
-            doc = monthly_documented(None, sc.start, min(sc.end, dt.date(2024, 12, 31)))
-            if len(doc):
-                dm = pd.to_datetime(doc["month"])
-                tal = (doc["basis"] == "tally").to_numpy()
-                hi = doc["hi"].fillna(doc["estimate"])
-                err = np.vstack([(doc["estimate"] - doc["lo"]).clip(lower=0),
-                                 (hi - doc["estimate"]).clip(lower=0)])
-                ax.errorbar(dm[tal], doc["estimate"][tal], yerr=err[:, tal], fmt="o",
-                            color="black", ms=4, lw=1, capsize=2,
-                            label="documented: estimate from published tallies (range)")
-                ax.plot(dm[~tal], doc["estimate"][~tal], "^", color="#d1495b", ms=5,
-                        mfc="none", label="documented: event rows only (a lower bound)")
-        if holdout is not None:
-            h = pd.Timestamp(_date(holdout, "holdout"))
-            ax.axvline(h, color="0.3", ls="--", lw=1)
-            ax.text(h, 0.98, " hold-out", transform=ax.get_xaxis_transform(), va="top",
-                    fontsize=8, color="0.3")
-        _mark_events(ax, sc.start, sc.end)
-        ax.set_xlim(pd.Timestamp(sc.start), pd.Timestamp(sc.end))
-        ax.set_ylim(bottom=0)
-        label = "militia attacks on US forces" if measure == "attacks" else measure
-        ax.set_ylabel(f"{label}\nper month")
-        ax.legend(loc="upper left", fontsize=8, frameon=False)
-        ax.grid(axis="y", color="0.9")
-        ax.spines[["top", "right"]].set_visible(False)
-        fig.suptitle(title or f"Monthly {label}: {sc.name}", x=0.01, ha="left", fontsize=13)
-        fig.text(0.01, 0.905, self._subtitle("weeks split pro rata between months"),
-                 fontsize=9, color="0.35", ha="left")
-        fig.tight_layout(rect=(0, 0, 1, 0.9))
-        return _closed(fig)
-
-    def save(self, out: str | Path, plot: bool = True) -> Path:
-        """Write the folder ``escalation run`` writes (``manifest.json``, ``runs.parquet``,
-        ``bands.parquet``, ``weekly.parquet`` when kept, and the PNG figures of
-        ``escalation plot``), atomically; return its path."""
-        from .io import atomic_folder, write_manifest
-        from .plots_analysis import draw_folder
-
-        sc = self.scenario
-        fields = dict(scenario=sc.to_dict(), seed=self.seed, engine=self.engine,
-                      runs=self.n_runs, parameters_from=self.parameters_from,
-                      replay_until=self.replay_until.isoformat() if self.replay_until else None,
-                      workers=self.result.workers, elapsed_seconds=round(self.elapsed, 3),
-                      command=self.call)
-        with atomic_folder(out) as tmp:
-            self.runs.to_parquet(tmp / "runs.parquet", index=False)
-            self.bands.to_parquet(tmp / "bands.parquet", index=False)
-            if self.weekly is not None:
-                self.weekly.to_parquet(tmp / "weekly.parquet", index=False)
-            write_manifest(tmp, **fields)
-            if plot:
-                draw_folder(tmp)
-            write_manifest(tmp, **fields,
-                           files=sorted({p.name for p in tmp.iterdir()} | {"manifest.json"}))
-        return Path(out).resolve()
-
-    def __repr__(self) -> str:
-        return (f"<RunResult {self.scenario.name!r}: {self.n_runs:,} runs, seed {self.seed}, "
-                f"{self.engine}, parameters from {self.parameters_from}"
-                + (f", replayed to {self.replay_until}" if self.replay_until else "") + ">")
-
-
-def run(scenario: ScenarioLike = None, runs: int = 1000, seed: int = 0, engine: str = "batch",
-        weekly: bool = False, replay_until: str | dt.date | None = None,
+def run(scenario: ScenarioLike = None, *, runs: int = 1000, seed: int = 0,
         posterior: bool | str | Path = True, workers: int | None = 1,
-        progress: bool | None = False) -> RunResult:
+        progress: bool | None = False, engine: str = "batch", weekly: bool = False,
+        replay_until: str | dt.date | None = None, chunk_size: int | None = None) -> RunResult:
     """Run replicates of a scenario.
 
     Args:
-        scenario: a :class:`~sim.scenario.Scenario`, a path to a scenario file, or ``None``
-            (the bundled baseline).
+        scenario: a :class:`~sim.scenario.Scenario`, a bundled name, a path to a scenario
+            file, or ``None`` (the bundled baseline).
         runs: replicates (indices ``0 .. runs-1``).
         seed: with the replicate index it fixes every random number.
-        engine: ``"batch"`` (vectorized) or ``"mesa"`` (slow, the same numbers).
-        weekly: keep per-replicate weekly counts (``.weekly``; needed by
-            :meth:`RunResult.plot_casualties`, :meth:`RunResult.monthly`).
-        replay_until: a branch date (``datetime.date`` or ``"YYYY-MM-DD"``): the documented
-            record is replayed up to it, then the model runs free
-            (``scenario.with_replay(date)``).
         posterior: ``True``: draw each replicate's calibrated parameters from the scenario's
             posterior when it names one; ``False``: the scenario's values for every
             replicate; a path: draw from that posterior file.
         workers: worker processes (``None``: one per core for large runs).
         progress: show a progress bar.
+        engine: ``"batch"`` (vectorized) or ``"mesa"`` (slow, the same numbers).
+        weekly: keep per-replicate weekly counts (``.weekly``; needed by
+            :meth:`RunResult.plot_casualties`, :meth:`RunResult.monthly`).
+        replay_until: a branch date (``datetime.date`` or ``"YYYY-MM-DD"``): the documented
+            record is replayed up to it, then the model runs free.
+        chunk_size: replicates per chunk (the numbers do not depend on it).
 
     Example:
         >>> from sim import run
         >>> res = run("scenarios/policies/answer_every_streak.toml", runs=200, seed=1)
         >>> p = res.runs["direct_us_iran_fire"].mean()
     """
-    from .runner import run_scenario, scenario_params
+    from .experiments.runner import run_scenario
+    from .scenario import build_params
 
-    call = _call("run", scenario=str(scenario) if not isinstance(scenario, Scenario)
-                 else scenario.name, runs=runs, seed=seed, engine=engine, weekly=weekly,
-                 replay_until=str(replay_until) if replay_until else None,
+    call = _call("run", scenario=_describe(scenario), runs=runs, seed=seed, engine=engine,
+                 weekly=weekly, replay_until=str(replay_until) if replay_until else None,
                  posterior=str(posterior) if not isinstance(posterior, bool) else posterior)
     sc = _scenario(scenario)
-    branch = None
     if replay_until is not None:
-        branch = _date(replay_until, "replay_until")
-        sc = sc.with_replay(branch)
-    else:
-        branch = sc.replay_until  # a scenario file's own [replay] until
+        sc = sc.with_replay(_date(replay_until, "replay_until"))
     sc, drawn = _with_posterior(sc, posterior)
-    params = scenario_params(sc, runs, seed, use_posterior=drawn)
+    setup = sc.setup()  # checks a branch date and the record before anything runs
+    params = build_params(sc, runs, seed)
     res = run_scenario(sc, runs=runs, seed=seed, engine=engine, workers=workers,
-                       keep_weekly=weekly, params=params, progress=progress)
-    return RunResult(sc, seed, engine, runs, "posterior" if drawn else "defaults", branch,
-                     res, call)
+                       chunk_size=chunk_size, keep_weekly=weekly, params=params,
+                       progress=progress, setup=setup)
+    return RunResult(sc, seed, engine, runs, "posterior" if drawn else "defaults",
+                     sc.replay_until, res, call)
+
+
+def mesa_model(scenario: ScenarioLike = None, *, seed: int = 0, replicate: int = 0,
+               posterior: bool | str | Path = True):
+    """One replicate of a scenario as a Mesa model, to step through and inspect (the
+    replicate draws its parameters exactly as in :func:`run`).
+
+    Example:
+        >>> m = mesa_model(seed=1, replicate=0)
+        >>> m.run(days=10)
+        >>> m.day
+        10
+    """
+    from .engines.mesa import EscalationModel
+    from .scenario import build_params
+
+    sc, _ = _with_posterior(_scenario(scenario), posterior)
+    return EscalationModel(sc.setup(), build_params(sc, [replicate], seed), seed=seed,
+                           replicate=replicate)
 
 
 # --------------------------------------------------------------------------- compare
 
 
-class _Folder:
-    """An output folder the result owns (a temporary one is removed with the result)."""
-
-    def __init__(self, out: str | Path | None, name: str):
-        self._tmp = None
-        if out is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix=f"escalation-{name}-")
-            self.path = Path(self._tmp.name) / name
-        else:
-            self.path = Path(out).resolve()
-
-    @property
-    def temporary(self) -> bool:
-        return self._tmp is not None
-
-
-@dataclasses.dataclass(eq=False)
-class CompareResult:
-    """One scenario under several policies, on common random numbers.
-
-    Attributes:
-        policies: the policy labels; the first is the reference.
-        runs: one row per policy and replicate (``policy`` column, then the outcome totals).
-        table: per outcome and policy, the estimate with its 95 % interval and the paired
-            difference from the reference with its 95 % interval (``comparison.csv``).
-        weekly: per policy, replicate and week: US wounded, US killed, highest rung.
-        scenario: the compared scenario; manifest: the folder's manifest.
-
-    Example:
-        >>> from sim import compare
-        >>> c = compare(["answer_deaths", "answer_every_streak"], runs=300)
-        >>> c.differences()                              # doctest: +SKIP
-        >>> fig = c.plot_outcomes()
-    """
-
-    policies: list[str]
-    runs: pd.DataFrame
-    table: pd.DataFrame
-    weekly: pd.DataFrame
-    scenario: Scenario
-    manifest: dict
-    folder: _Folder
-
-    @property
-    def out(self) -> Path | None:
-        """The output folder (``None`` when the comparison ran in a temporary folder)."""
-        return None if self.folder.temporary else self.folder.path
-
-    @property
-    def n_runs(self) -> int:
-        return int(self.manifest["runs"])
-
-    @property
-    def seed(self) -> int:
-        return int(self.manifest["seed"])
-
-    def differences(self, outcomes: list[str] | None = None) -> pd.DataFrame:
-        """The comparison table as one row per (outcome, policy): estimate [95 %] and the
-        paired difference from the reference [95 %], with ``significant`` when the
-        difference's interval excludes zero."""
-        t = self.table
-        if outcomes is not None:
-            t = t[t["outcome"].isin(outcomes)]
-        t = t[["outcome", "label", "policy", "estimate", "ci_lo", "ci_hi", "diff", "diff_lo",
-               "diff_hi"]].copy()
-        t["significant"] = (t["diff_lo"] > 0) | (t["diff_hi"] < 0)
-        return t.reset_index(drop=True)
-
-    @cached_property
-    def bands(self) -> pd.DataFrame:
-        """Per policy, week and weekly measure (US wounded, US killed, highest rung): the
-        mean and 5/25/50/75/95 % quantiles over replicates; for the rung also
-        P(week reaches rung >= k)."""
-        w = self.weekly
-        g = w.groupby(["policy", "week"], observed=True, sort=True)
-        frames = []
-        for col in ("us_wounded", "us_killed", "max_rung"):
-            s = g[col]
-            f = pd.DataFrame({"mean": s.mean()})
-            for q in (0.05, 0.25, 0.5, 0.75, 0.95):
-                f[f"q{int(round(q * 100)):02d}"] = s.quantile(q, interpolation="lower")
-            if col == "max_rung":
-                for k in range(1, 8):
-                    f[f"p_rung_ge_{k}"] = (w[col] >= k).groupby(
-                        [w["policy"], w["week"]], observed=True, sort=True).mean()
-            f["measure"] = col
-            frames.append(f.reset_index())
-        starts = w.drop_duplicates("week").set_index("week")["week_start"]
-        out = pd.concat(frames, ignore_index=True)
-        out.insert(2, "week_start", starts.loc[out["week"]].to_numpy())
-        return out
-
-    def _sub(self, what: str) -> str:
-        return (f"{self.n_runs:,} runs per policy, seed {self.seed}, common random numbers; "
-                f"{what}")
-
-    def plot_outcomes(self, title: str | None = None):
-        """Outcome distributions per policy and the paired differences from the reference
-        (:func:`sim.plots_analysis.plot_policy_outcomes`)."""
-        from .plots_analysis import plot_policy_outcomes
-
-        return _closed(plot_policy_outcomes(self.runs, self.table, self.policies,
-                                            title or self.scenario.name,
-                                            subtitle=self._sub(f"reference: {self.policies[0]}")))
-
-    def plot_ladder_by_policy(self, title: str | None = None, rungs=(4, 6)):
-        """P(a week reaches rung k or above) over time, one line per policy
-        (:func:`sim.plots_analysis.plot_policy_rungs`)."""
-        from .plots_analysis import plot_policy_rungs
-
-        sc = self.scenario
-        return _closed(plot_policy_rungs(self.weekly, self.policies, title or sc.name,
-                                         sc.start, sc.end, rungs=rungs,
-                                         subtitle=self._sub("share of runs whose highest rung "
-                                                            "in the week is at or above the "
-                                                            "rung")))
-
-    def plot_casualties(self, title: str | None = None):
-        """Cumulative US wounded and killed per policy, mean and 5-95 % band
-        (:func:`sim.plots_analysis.plot_cumulative_casualties`)."""
-        from .plots_analysis import plot_cumulative_casualties
-
-        sc = self.scenario
-        return _closed(plot_cumulative_casualties(self.weekly, title or sc.name, sc.start,
-                                                  sc.end, by="policy",
-                                                  subtitle=self._sub("lines: mean, shaded: "
-                                                                     "5-95 % of runs")))
-
-    def save(self, out: str | Path, plot: bool = True) -> Path:
-        """Write the folder ``escalation compare`` writes (``manifest.json``,
-        ``runs.parquet``, ``weekly.parquet``, ``comparison.csv``/``.parquet``, figures)."""
-        src = self.folder.path
-        if not self.folder.temporary and Path(out).resolve() == src:
-            if plot:
-                from .plots_analysis import draw_folder
-                draw_folder(src)
-            return src
-        has_figs = any(src.glob("*.png"))
-        return _copy_folder(src, out, draw=plot and not has_figs)
-
-    def __repr__(self) -> str:
-        return (f"<CompareResult {self.scenario.name!r}: {', '.join(self.policies)}; "
-                f"{self.n_runs:,} runs per policy, seed {self.seed}>")
-
-
-def compare(policies: list[str | Path], scenario: ScenarioLike = None, runs: int = 1000,
-            seed: int = 0, out: str | Path | None = None, overwrite: bool = False,
-            workers: int = 1, scheduler: str | None = None,
-            progress: bool | None = False) -> CompareResult:
+def compare(scenario: ScenarioLike, policies: list[str | Path], *, runs: int = 1000,
+            seed: int = 0, posterior: bool | str | Path = True, workers: int | None = 1,
+            scheduler: str | None = None, progress: bool | None = False,
+            out: str | Path | None = None, overwrite: bool = False, resume: bool = False,
+            chunk_size: int | None = None, connect_timeout: float = 10.0,
+            draw: bool = True) -> CompareResult:
     """Run a scenario under each policy with the same seed and replicates (common random
     numbers) and estimate the paired differences from the first policy.
 
     Args:
+        scenario: the scenario the policies are applied to (``None``: the baseline).
         policies: bundled policy names (``answer_deaths``, ``answer_every_streak``,
             ``decapitation_first``, ``drawdown_iraq``, ``no_retaliation``) or paths to policy
             files; the first is the reference.
-        scenario: the scenario the policies are applied to (``None``: the baseline).
-        runs, seed: replicates per policy and the seed.
+        runs, seed, posterior: replicates per policy, the seed, the posterior (as in
+            :func:`run`).
+        workers, scheduler: local worker processes, or a Dask scheduler
+            (``tcp://HOST:PORT`` / ``local:N``).
         out: write the ``escalation compare`` folder there (with figures); ``None``: a
             temporary folder (no figures; :meth:`CompareResult.save` writes them).
         overwrite: replace a folder holding another output.
-        workers, scheduler: local worker processes, or a Dask scheduler
-            (``tcp://HOST:PORT`` / ``local:N``).
+        resume, chunk_size, connect_timeout: continue an interrupted run in ``out`` from its
+            saved chunks; (set, replicate) rows per chunk (the numbers do not depend on it);
+            seconds to wait for a scheduler.
+        draw: draw the figures into ``out`` (they are never drawn in a temporary folder).
 
     Example:
         >>> from sim import compare
-        >>> c = compare(["answer_deaths", "decapitation_first"], runs=300, seed=0)
+        >>> c = compare(None, ["answer_deaths", "decapitation_first"], runs=100, seed=0)
         >>> c.table.query("outcome == 'direct_us_iran_fire'")[["policy", "estimate", "diff"]]
         ...                                               # doctest: +SKIP
     """
-    from .comparison import run_compare
-    from .sweeps import Backend
+    import pandas as pd
 
-    sc = _scenario(scenario)
+    from .experiments.compare import run_compare
+    from .plots import draw_folder
+
+    sc, _ = _with_posterior(_scenario(scenario), posterior)
     folder = _Folder(out, "compare")
     res = run_compare(sc, [str(p) for p in policies], folder.path, runs=runs, seed=seed,
-                      backend=Backend(workers=workers, scheduler=scheduler),
-                      overwrite=overwrite, progress=progress, plot=not folder.temporary)
+                      backend=_backend(workers, scheduler, connect_timeout),
+                      overwrite=overwrite, resume=resume, chunk_rows=chunk_size,
+                      progress=progress,
+                      draw=draw_folder if draw and not folder.temporary else None)
     weekly = pd.read_parquet(folder.path / "weekly.parquet")
     return CompareResult(list(res.manifest["policies"]), res.runs, res.table, weekly, sc,
-                         res.manifest, folder)
+                         res.manifest, folder, res.figures, res.execution)
 
 
 # --------------------------------------------------------------------------- sweep
 
 
-@dataclasses.dataclass(eq=False)
-class SweepResult:
-    """A parameter sweep: every parameter set on the same replicates.
-
-    Attributes:
-        keys: the varied parameters (dotted keys).
-        runs: one row per (set, replicate): the varied values and the outcome totals.
-        sets: one row per set: mean / 5 % / 95 % of the main outcomes and probabilities.
-        design: the parameter sets.
-
-    Example:
-        >>> from sim import sweep
-        >>> s = sweep({"us.force_protection": (0.1, 0.9, 5)}, design="grid", runs=100)
-        >>> fig = s.plot_response("us_killed", "us.force_protection")
-    """
-
-    keys: list[str]
-    runs: pd.DataFrame
-    sets: pd.DataFrame
-    design: pd.DataFrame
-    scenario: Scenario
-    manifest: dict
-    folder: _Folder
-
-    @property
-    def out(self) -> Path | None:
-        return None if self.folder.temporary else self.folder.path
-
-    @property
-    def bands(self) -> pd.DataFrame:
-        """The per-set summary (``sets.parquet``): a sweep's bands are over replicates per
-        parameter set, not per week."""
-        return self.sets
-
-    def plot_response(self, outcome: str | list[str] | None = None,
-                      key: str | list[str] | None = None, title: str | None = None):
-        """Outcome(s) against varied parameter(s): mean and 90 % band of replicates
-        (probabilities: 95 % interval), pooling sets with the same or a binned value
-        (:func:`sim.plots_analysis.plot_sweep_response`).  ``None``: all keys, the default
-        outcomes."""
-        from .plots_analysis import plot_sweep_response
-
-        keys = self.keys if key is None else ([key] if isinstance(key, str) else list(key))
-        unknown = [k for k in keys if k not in self.keys]
-        if unknown:
-            raise ValueError(f"{unknown[0]!r} was not varied; varied: {', '.join(self.keys)}")
-        outcomes = None if outcome is None else (
-            [outcome] if isinstance(outcome, str) else list(outcome))
-        units = {k: v.get("unit", "") for k, v in self.manifest.get("varied", {}).items()}
-        m = self.manifest
-        sub = (f"{m.get('sets'):,} parameter sets ({m.get('design')} design) x "
-               f"{m.get('runs'):,} runs, seed {m.get('seed')}; line: mean, band: 90 % of runs "
-               "(probabilities: 95 % interval); other varied parameters averaged over")
-        return _closed(plot_sweep_response(self.runs, keys, title or self.scenario.name,
-                                           outcomes, units, subtitle=sub))
-
-    def save(self, out: str | Path, plot: bool = True) -> Path:
-        """Write the folder ``escalation sweep`` writes (``manifest.json``,
-        ``runs.parquet``, ``sets.parquet``, ``sweep_response.png``)."""
-        src = self.folder.path
-        if not self.folder.temporary and Path(out).resolve() == src:
-            return src
-        return _copy_folder(src, out, draw=plot and not any(src.glob("*.png")))
-
-    def __repr__(self) -> str:
-        return (f"<SweepResult {self.scenario.name!r}: {', '.join(self.keys)}; "
-                f"{len(self.sets)} sets x {self.manifest.get('runs')} runs>")
-
-
 def _varies(vary) -> list:
-    from .sweeps import Vary, parse_vary
+    from .experiments.designs import Vary, parse_vary
 
-    if isinstance(vary, (str, Vary)):
+    if isinstance(vary, str | Vary):
         vary = [vary]
     if isinstance(vary, dict):
-        specs = []
-        for k, v in vary.items():
-            v = tuple(v)
-            specs.append(f"{k}={':'.join(str(x) for x in v)}")
-        vary = specs
+        vary = [f"{k}={':'.join(str(x) for x in tuple(v))}" for k, v in vary.items()]
     return [v if isinstance(v, Vary) else parse_vary(str(v)) for v in vary]
 
 
-def sweep(vary, scenario: ScenarioLike = None, design: str = "lhs", samples: int | None = 64,
-          runs: int = 100, seed: int = 0, out: str | Path | None = None,
-          overwrite: bool = False, workers: int = 1, scheduler: str | None = None,
-          progress: bool | None = False) -> SweepResult:
+def sweep(scenario: ScenarioLike, vary, *, runs: int = 100, seed: int = 0,
+          posterior: bool | str | Path = True, workers: int | None = 1,
+          scheduler: str | None = None, progress: bool | None = False,
+          design: str = "lhs", samples: int | None = 64, out: str | Path | None = None,
+          overwrite: bool = False, resume: bool = False, chunk_size: int | None = None,
+          connect_timeout: float = 10.0, draw: bool = True) -> SweepResult:
     """Run every parameter set of a design on the same replicates.
 
     Args:
+        scenario: the scenario (``None``: the baseline).
         vary: what to vary: ``"KEY=LO:HI[:N]"`` strings (as ``--vary``), a dict
             ``{key: (lo, hi)}`` or ``{key: (lo, hi, n)}`` (``n``: grid points), or
-            :class:`sim.sweeps.Vary` objects.
-        scenario: the scenario (``None``: the baseline).
+            :class:`sim.experiments.designs.Vary` objects.
+        runs, seed, posterior, workers, scheduler, progress: as in :func:`compare`.
         design: ``"grid"``, ``"lhs"`` or ``"sobol"``; samples: sets for lhs/sobol.
-        runs, seed: replicates per set and the seed.
         out: write the ``escalation sweep`` folder there (with its figure); ``None``: a
             temporary folder.
+        resume, chunk_size, connect_timeout: continue an interrupted run in ``out`` from its
+            saved chunks; (set, replicate) rows per chunk (the numbers do not depend on it);
+            seconds to wait for a scheduler.
+        draw: draw the figures into ``out`` (they are never drawn in a temporary folder).
 
     Example:
         >>> from sim import sweep
-        >>> s = sweep(["militia.w_fear=0.5:2.5"], samples=16, runs=100, seed=1)
+        >>> s = sweep(None, ["militia.w_fear=0.5:2.5"], samples=4, runs=20, seed=1)
         >>> s.sets[["militia.w_fear", "p_us_fatality"]].head()   # doctest: +SKIP
     """
-    from .sweeps import Backend, run_sweep
+    from .experiments.sweep import run_sweep
+    from .plots import draw_folder
 
-    sc = _scenario(scenario)
+    sc, _ = _with_posterior(_scenario(scenario), posterior)
     varies = _varies(vary)
     folder = _Folder(out, "sweep")
     res = run_sweep(sc, varies, folder.path, design=design,
                     samples=samples if design != "grid" else None, runs=runs, seed=seed,
-                    backend=Backend(workers=workers, scheduler=scheduler),
-                    overwrite=overwrite, progress=progress, plot=not folder.temporary)
+                    backend=_backend(workers, scheduler, connect_timeout),
+                    overwrite=overwrite, resume=resume, chunk_rows=chunk_size,
+                    progress=progress,
+                    draw=draw_folder if draw and not folder.temporary else None)
     return SweepResult([v.key for v in varies], res.runs, res.sets, res.design, sc,
-                       res.manifest, folder)
+                       res.manifest, folder, res.figures, res.execution)
+
+
+def sensitivity(scenario: ScenarioLike, vary, *, runs: int = 50, seed: int = 0,
+                posterior: bool | str | Path = True, workers: int | None = 1,
+                scheduler: str | None = None, progress: bool | None = False,
+                outcomes: list[str] | None = None, samples: int = 64,
+                out: str | Path | None = None, overwrite: bool = False, resume: bool = False,
+                chunk_size: int | None = None,
+                connect_timeout: float = 10.0, draw: bool = True) -> SensitivityResult:
+    """Sobol' indices (SALib) of outcomes over the varied parameters: a Saltelli design of
+    ``samples x (D + 2)`` sets, each run on the same replicates.
+
+    Args:
+        scenario, vary, runs, seed, posterior, workers, scheduler, progress, out, overwrite:
+            as in :func:`sweep`.
+        outcomes: the outcomes analysed (default: escalation score, P(direct US-Iran fire),
+            US killed).
+        samples: base samples of the Saltelli design.
+
+    Example:
+        >>> from sim import sensitivity
+        >>> s = sensitivity(None, ["militia.w_fear=0.5:2.5", "us.force_protection=0.3:0.8"],
+        ...                 samples=8, runs=10)                     # doctest: +SKIP
+        >>> s.indices[["outcome", "parameter", "S1", "ST"]]         # doctest: +SKIP
+    """
+    from .experiments.sensitivity import run_sensitivity
+    from .plots import draw_folder
+
+    sc, _ = _with_posterior(_scenario(scenario), posterior)
+    varies = _varies(vary)
+    folder = _Folder(out, "sensitivity")
+    res, idx = run_sensitivity(sc, varies, folder.path, list(outcomes or []), samples=samples,
+                               runs=runs, seed=seed,
+                               backend=_backend(workers, scheduler, connect_timeout),
+                               overwrite=overwrite, resume=resume, chunk_rows=chunk_size,
+                               progress=progress,
+                               draw=draw_folder if draw and not folder.temporary else None)
+    return SensitivityResult([v.key for v in varies], res.runs, res.sets, res.design, sc,
+                             res.manifest, folder, res.figures, res.execution, idx)

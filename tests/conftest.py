@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario import SCENARIO_DIR, load_scenario
+from sim.paths import SCENARIO_DIR
+from sim.scenario import load_scenario
 
 POLICY_FILES = sorted((SCENARIO_DIR / "policies").glob("*.toml"))
 

@@ -29,8 +29,8 @@ def res(short):
 
 def test_names_import_and_submodules_still_work():
     import sim.api
-    from sim.comparison import run_compare  # noqa: F401  (the engines behind the API)
-    from sim.sweeps import parse_vary  # noqa: F401
+    from sim.experiments.compare import run_compare  # noqa: F401  (behind the API)
+    from sim.experiments.designs import parse_vary  # noqa: F401
 
     assert callable(compare) and callable(sweep) and callable(run)
     assert compare is sim.api.compare and sweep is sim.api.sweep and run is sim.api.run
@@ -39,7 +39,7 @@ def test_names_import_and_submodules_still_work():
 
 
 def test_package_import_stays_light():
-    code = ("import sys, sim.batch; bad = [m for m in ('pandas', 'matplotlib') "
+    code = ("import sys, sim.engines.batch, sim.experiments.worker; bad = [m for m in ('pandas', 'matplotlib') "
             "if m in sys.modules]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
@@ -47,7 +47,7 @@ def test_package_import_stays_light():
 
 
 def test_run_matches_runner(short, res):
-    from sim.runner import run_scenario
+    from sim.experiments.runner import run_scenario
 
     assert isinstance(res, RunResult)
     ref = run_scenario(short, runs=12, seed=3)
@@ -67,7 +67,7 @@ def test_run_accepts_path_and_none(tmp_path):
 
 
 def test_posterior_choice(short):
-    from sim.posterior import POSTERIOR
+    from sim.paths import POSTERIOR
 
     a = run(short, runs=6, seed=1, posterior=POSTERIOR)
     b = run(short, runs=6, seed=1, posterior=False)
@@ -114,7 +114,7 @@ def test_save_writes_the_run_folder(res, tmp_path):
 
 
 def test_compare(short, tmp_path):
-    c = compare(["answer_deaths", "answer_every_streak"], scenario=short, runs=8, seed=2)
+    c = compare(short, ["answer_deaths", "answer_every_streak"], runs=8, seed=2)
     assert isinstance(c, CompareResult) and c.out is None
     assert c.policies == ["answer_deaths", "answer_every_streak"]
     assert set(c.runs["policy"]) == set(c.policies)
@@ -131,14 +131,14 @@ def test_compare(short, tmp_path):
 
 
 def test_sweep(short, tmp_path):
-    s = sweep({"us.force_protection": (0.2, 0.8, 3)}, scenario=short, design="grid", runs=4,
+    s = sweep(short, {"us.force_protection": (0.2, 0.8, 3)}, design="grid", runs=4,
               out=tmp_path / "sw")
     assert isinstance(s, SweepResult) and s.out == (tmp_path / "sw").resolve()
     assert len(s.sets) == 3 and len(s.runs) == 12
     assert s.plot_response("us_killed", "us.force_protection").axes
     with pytest.raises(ValueError, match="not varied"):
         s.plot_response("us_killed", "militia.w_fear")
-    s2 = sweep(["militia.w_fear=0.5:2.5"], scenario=short, samples=3, runs=2)
+    s2 = sweep(short, ["militia.w_fear=0.5:2.5"], samples=3, runs=2)
     assert s2.out is None and len(s2.sets) == 3
     out = s2.save(tmp_path / "sw2")
     assert (out / "sweep_response.png").is_file() and (out / "sets.parquet").is_file()

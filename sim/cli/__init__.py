@@ -1,0 +1,1 @@
+"""The ``escalation`` command line (:mod:`sim.cli.main`)."""

@@ -1,0 +1,122 @@
+"""``escalation calibrate``: calibration against the documented record.
+
+    escalation calibrate [SCENARIO] [--quick] [--seed S] [--out DIR]   fit, write posterior
+    escalation calibrate --report [--reps N]                            regenerate report.md
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from ..paths import CALIBRATION_DIR as CAL_DIR
+from .common import friendly_errors
+
+
+def _write_atomic(path: Path, data: bytes | str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    if isinstance(data, str):
+        tmp.write_text(data)
+    else:
+        tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+_friendly = friendly_errors
+
+
+@click.command("calibrate")
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(0, 2**62),
+              help="Seed of the simulations and of the optimiser/sampler.")
+@click.option("--quick", is_flag=True, help="Tiny budget (about a minute or less), for tests.")
+@click.option("--report", "report_only", is_flag=True,
+              help="Only regenerate report.md and figures/ from the posterior in --out.")
+@click.option("--reps", default=None, type=click.IntRange(10, 100_000),
+              help="Replicates for the report (default 600; 60 with --quick).")
+@click.option("--out", default=CAL_DIR, show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for posterior.parquet, point_estimate.json, the manifest and the "
+                   "report.")
+@click.option("--record", "record_dir", default=CAL_DIR, show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder holding events.csv and tallies.csv.")
+@click.option("--no-smm", is_flag=True, help="Skip the SMM point estimate (ABC only).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def calibrate_cmd(scenario, seed, quick, report_only, reps, out, record_dir, no_smm, quiet):
+    """Fit the model to the documented record up to 2023-12-31: an SMM point estimate
+    (differential evolution, common random numbers) and an ABC-SMC posterior over 9
+    parameters.  Writes posterior.parquet, point_estimate.json and calibration_manifest.json
+    to --out; with --report, regenerates report.md and figures/ from them instead."""
+    return _friendly(_calibrate)(scenario, seed, quick, report_only, reps, out, record_dir,
+                                 no_smm, quiet)
+
+
+def _calibrate(scenario, seed, quick, report_only, reps, out, record_dir, no_smm, quiet):
+    from ..api import _scenario as load_scenario
+    from ..calibration.fit import CALIBRATED, Budget, calibrate
+    from ..calibration.report import make_report
+    from ..record.load import load_record
+
+    sc = load_scenario(scenario)
+    record = load_record(record_dir)
+    budget = Budget.quick() if quick else Budget()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if report_only:
+        path = make_report(sc, out, reps or budget.report_reps, seed, record,
+                           progress=not quiet)
+        click.echo(f"wrote {path}")
+        return
+    res = calibrate(sc, budget, seed=seed, record=record, progress=not quiet,
+                    run_smm=not no_smm)
+    import io
+
+    buf = io.BytesIO()
+    res.posterior.to_parquet(buf, index=False)
+    _write_atomic(out / "posterior.parquet", buf.getvalue())
+    _write_atomic(out / "point_estimate.json",
+                  json.dumps({"method": "simulated method of moments (differential evolution, "
+                                        "common random numbers)" if not no_smm
+                              else "ABC posterior mean", "objective": res.smm_objective,
+                              "parameters": res.point,
+                              "posterior_mean": res.posterior_mean()}, indent=2))
+    summ = res.summary()
+    manifest = {
+        "command": "escalation " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        "created": dt.datetime.now().isoformat(timespec="seconds"),
+        "scenario": sc.name, "fit_window": f"{sc.start}..2023-12-31",
+        "seed": seed, "budget": res_budget(budget, quick),
+        "elapsed_seconds": res.elapsed, "simulated_rows": res.rows, "engine_calls": res.calls,
+        "data_sha256": record.checksums(),
+        "parameters": [{"key": p.key, "lo": p.lo, "hi": p.hi, "why": p.why}
+                       for p in CALIBRATED],
+        "prior": "uniform over [lo, hi] of each parameter",
+        "distance": res.distance.to_dict(),
+        "smm_objective": res.smm_objective, "smm_history": res.smm_history,
+        "abc_generations": res.generations,
+        "posterior_particles": len(res.posterior),
+        "posterior_ess": float(1.0 / (res.posterior.weight ** 2).sum()),
+        "posterior_summary": summ.to_dict(orient="records"),
+    }
+    _write_atomic(out / "calibration_manifest.json", json.dumps(manifest, indent=2,
+                                                                 default=float))
+    click.echo(summ.to_string(index=False))
+    click.echo(f"wrote {out}/posterior.parquet ({len(res.posterior)} particles), "
+               f"point_estimate.json, calibration_manifest.json in {res.elapsed:.0f} s")
+
+
+def res_budget(budget, quick: bool) -> dict:
+    import dataclasses
+    d = dataclasses.asdict(budget)
+    d["quick"] = quick
+    return d
+
+
+commands: list = [calibrate_cmd]

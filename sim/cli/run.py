@@ -1,0 +1,127 @@
+"""``escalation run``, ``show`` and ``list``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+
+from ..experiments.worker import ENGINES
+from .common import default_out, friendly_errors, scenario_argument
+
+
+@click.command()
+@scenario_argument
+@click.option("--runs", "-n", default=1000, show_default=True,
+              type=click.IntRange(1, 10_000_000), help="Number of replicates.")
+@click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(0, 2**63 - 1),
+              help="Seed; with the replicate index it fixes every random number.")
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder [default: results/<scenario name>].")
+@click.option("--engine", type=click.Choice(ENGINES), default="batch", show_default=True,
+              help="batch: vectorized over replicates; mesa: one Mesa model per replicate "
+                   "(slow, identical numbers).")
+@click.option("--weekly", is_flag=True, help="Also write weekly.parquet: per replicate and "
+              "week, every count.")
+@click.option("--replay-until", "replay_until", metavar="DATE",
+              help="Replay the documented record up to DATE (inclusive, YYYY-MM-DD), then run "
+                   "free; overrides the scenario's [replay] until. Writes branch.png too.")
+@click.option("--workers", type=click.IntRange(1, 256),
+              help="Worker processes [default: one per core for large runs, else 1]. "
+                   "Results do not depend on it.")
+@click.option("--chunk-size", type=click.IntRange(1, 1_000_000),
+              help="Replicates per chunk [default: as few as keep the workers busy, at most "
+                   "10,000]. Results do not depend on it.")
+@click.option("--no-posterior", is_flag=True, help="Use the scenario's parameter values for "
+              "every replicate instead of drawing each replicate's calibrated parameters from "
+              "the scenario's posterior.")
+@click.option("--no-plot", is_flag=True, help="Skip the figures.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+@friendly_errors
+def run(scenario, runs, seed, out, engine, weekly, replay_until, workers, chunk_size,
+        no_posterior, no_plot, quiet):
+    """Run SCENARIO (a bundled name or a file; default: the bundled baseline) and write an
+    output folder (the folder `sim.run(...).save(out)` writes):
+
+    \b
+      manifest.json            resolved scenario, seed, engine, runs, versions, command
+      runs.parquet             one row per replicate: outcome totals
+      bands.parquet            weekly quantile bands of every count
+      weekly.parquet           (with --weekly) per replicate and week counts
+      escalation_curves.png    weekly attacks, strikes and rungs with their bands
+      rung_probabilities.png   P(a week reaches each rung)
+      branch.png               (with a replay) the branch plotted over the record
+    """
+    from ..api import _scenario
+    from ..api import run as api_run
+    from ..experiments.store import check_target
+
+    sc = _scenario(scenario)
+    if replay_until is not None:
+        sc = sc.with_replay(replay_until)
+    out = out if out is not None else default_out(sc.name)
+    check_target(out.resolve())
+    res = api_run(sc, runs=runs, seed=seed, engine=engine, weekly=weekly, workers=workers,
+                  chunk_size=chunk_size, posterior=not no_posterior,
+                  progress=None if not quiet else False)
+    res.save(out, plot=not no_plot)
+    if not quiet:
+        click.echo(summary_text(res.runs, sc.name, res.elapsed))
+        click.echo(f"\nwrote {out}/")
+        if not no_plot:
+            click.echo(f"figure: {out / 'escalation_curves.png'}")
+
+
+def summary_text(df, name: str, elapsed: float) -> str:
+    """A short table of the headline outcomes: counts with their mean and 90 % interval over
+    replicates, probabilities with their 95 % interval (labels from the outcome registry)."""
+    from ..experiments.outcomes import OUTCOMES, outcomes_in
+
+    n = len(df)
+    lines = [f"{name}: {n:,} replicates in {elapsed:.1f} s", "",
+             f"  {'outcome':<38}{'mean':>9}{'5%':>8}{'95%':>8}"]
+    shown = outcomes_in("summary")
+    for col in shown:
+        o = OUTCOMES[col]
+        if o.is_probability:
+            continue
+        v = df[col].to_numpy()
+        lo, hi = np.percentile(v, [5, 95])
+        lines.append(f"  {o.label:<38}{v.mean():>9.1f}{lo:>8.0f}{hi:>8.0f}")
+    lines.append("")
+    for col in shown:
+        o = OUTCOMES[col]
+        if not o.is_probability:
+            continue
+        p = df[col].mean()
+        half = 1.96 * np.sqrt(max(p * (1 - p), 1e-12) / n)
+        lines.append(f"  {'P(' + o.label + ')':<38}{p:>9.3f}  +/- {half:.3f} (95 %)")
+    return "\n".join(lines)
+
+
+@click.command()
+@scenario_argument
+@friendly_errors
+def show(scenario):
+    """Print the resolved parameters of SCENARIO (default: the baseline), with units and
+    bounds; values that differ from the model defaults are starred."""
+    from ..api import _scenario
+    from ..scenario import describe
+
+    click.echo(describe(_scenario(scenario)))
+
+
+@click.command("list")
+@friendly_errors
+def list_scenarios():
+    """List the bundled scenario and policy files."""
+    from ..paths import SCENARIO_DIR
+    from ..scenario import load_scenario
+
+    for p in sorted(SCENARIO_DIR.rglob("*.toml")):
+        sc = load_scenario(p)
+        click.echo(f"{p.relative_to(SCENARIO_DIR.parent)}  ({p.stem})\n    {sc.description}")
+
+
+commands: list = [run, show, list_scenarios]

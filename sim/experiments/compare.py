@@ -1,0 +1,176 @@
+"""Policy comparison on common random numbers.
+
+Every policy runs the same scenario with the same seed and replicate indices, so replicate
+``j`` under policy A and under policy B face the same random draws until the policies make
+them diverge.  Differences are then estimated per replicate (paired), which gives intervals
+much narrower than comparing two independent samples.
+
+A policy is a bundled name or a path to a policy TOML (:mod:`sim.scenario.policies`); its
+settings are applied on top of the compared SCENARIO.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..scenario import Scenario
+from ..scenario.policies import policy_path, resolve_policy
+from .backends import Backend
+from .designs import SweepError
+from .execution import Execution, run_job
+from .outcomes import OUTCOMES, label, outcomes_in
+from .store import atomic_folder, write_manifest
+from .tasks import Chunk, Job
+
+WEEKLY_MEASURES = ("us_wounded", "us_killed", "rung")
+
+
+def _unique(labels: list[str]) -> list[str]:
+    out, seen = [], {}
+    for lab in labels:
+        seen[lab] = seen.get(lab, 0) + 1
+        out.append(lab if seen[lab] == 1 else f"{lab}#{seen[lab]}")
+    return out
+
+
+def comparison_table(runs: pd.DataFrame, policies: list[str]) -> pd.DataFrame:
+    """Per outcome and policy: the estimate with its 95 % interval, and the paired difference
+    from the FIRST policy with its 95 % interval (mean difference +/- 1.96 sd / sqrt(R), on the
+    0/1 indicators for probabilities).  ``diff_half_width_unpaired`` is what the interval's
+    half-width would be for two independent samples (1.96 sqrt(var_A/R + var_B/R))."""
+    rows = []
+    shown = outcomes_in("compare")  # probabilities first: the headline outcomes
+    for col in sorted(shown, key=lambda c: not OUTCOMES[c].is_probability):
+        o = OUTCOMES[col]
+        what = "probability" if o.is_probability else f"mean {o.unit} per run"
+        wide = runs.pivot(index="replicate", columns="policy", values=col).astype(float)
+        base = wide[policies[0]].to_numpy()
+        for p in policies:
+            x = wide[p].to_numpy()
+            n = len(x)
+            sd = x.std(ddof=1) if n > 1 else 0.0
+            d = x - base
+            sd_d = d.std(ddof=1) if n > 1 else 0.0
+            half = 1.96 * sd_d / np.sqrt(n)
+            unpaired = 1.96 * np.sqrt((x.var(ddof=1) + base.var(ddof=1)) / n) if n > 1 else 0.0
+            rows.append({"outcome": col, "label": label(col), "estimate_of": what, "policy": p,
+                         "replicates": n, "estimate": x.mean(),
+                         "ci_lo": x.mean() - 1.96 * sd / np.sqrt(n),
+                         "ci_hi": x.mean() + 1.96 * sd / np.sqrt(n),
+                         "diff": d.mean(), "diff_lo": d.mean() - half,
+                         "diff_hi": d.mean() + half,
+                         "diff_half_width_paired": half,
+                         "diff_half_width_unpaired": unpaired})
+    return pd.DataFrame(rows)
+
+
+def format_table(table: pd.DataFrame) -> str:
+    """The comparison as readable text, one block per outcome."""
+    policies = list(dict.fromkeys(table["policy"]))
+    first = policies[0]
+    w = max(24, max(len(p) for p in policies) + 2)
+    dw = len("diff vs " + first)
+    lines = []
+    for col in dict.fromkeys(table["outcome"]):
+        t = table[table["outcome"] == col]
+        prob = col in OUTCOMES and OUTCOMES[col].is_probability
+        fmt = "{:.3f}" if prob else "{:.1f}"
+        lines.append(label(col))
+        lines.append(f"  {'policy':<{w}}{'estimate':>10}  {'diff vs ' + first:>{dw}}  "
+                     "95 % interval (paired)")
+        for _, r in t.iterrows():
+            est = fmt.format(r["estimate"])
+            if r["policy"] == first:
+                lines.append(f"  {r['policy']:<{w}}{est:>10}  {'(reference)':>{dw}}")
+                continue
+            diff = ("{:+.3f}" if prob else "{:+.1f}").format(r["diff"])
+            ci = ("[{:+.3f}, {:+.3f}]" if prob else "[{:+.1f}, {:+.1f}]").format(
+                r["diff_lo"], r["diff_hi"])
+            sig = "" if r["diff_lo"] <= 0 <= r["diff_hi"] else " *"
+            lines.append(f"  {r['policy']:<{w}}{est:>10}  {diff:>{dw}}  {ci}{sig}")
+        lines.append("")
+    lines.append("* the 95 % interval of the paired difference excludes zero")
+    return "\n".join(lines)
+
+
+def weekly_long(parts: pd.DataFrame, labels: list[str], start: dt.date) -> pd.DataFrame:
+    """``weekly.parquet``: policy, replicate, week, week_start, US wounded and killed, and the
+    week's highest rung."""
+    r = len(parts)
+    arrays = {m: np.stack(parts[f"wk_{m}"].to_numpy()) for m in WEEKLY_MEASURES}
+    w = arrays["rung"].shape[1]
+    df = pd.DataFrame({
+        "policy": pd.Categorical(np.repeat(np.array(labels)[parts["set"].to_numpy()], w),
+                                 categories=labels),
+        "replicate": np.repeat(parts["replicate"].to_numpy(), w),
+        "week": np.tile(np.arange(w), r),
+        "week_start": np.tile(np.datetime64(start, "D") + 7 * np.arange(w), r),
+        "us_wounded": arrays["us_wounded"].ravel(),
+        "us_killed": arrays["us_killed"].ravel(),
+        "max_rung": arrays["rung"].ravel(),
+    })
+    return df
+
+
+@dataclass
+class CompareResult:
+    """What :func:`run_compare` wrote."""
+
+    out: Path
+    runs: pd.DataFrame
+    table: pd.DataFrame
+    manifest: dict
+    figures: list[Path] = field(default_factory=list)
+    execution: Execution | None = None
+
+
+def run_compare(sc: Scenario, policies: list[str], out: str | Path, runs: int = 1000,
+                seed: int = 0, backend: Backend | None = None, resume: bool = False,
+                overwrite: bool = False, chunk_rows: int | None = None,
+                progress: bool | None = None,
+                draw: Callable[[Path], list[Path]] | None = None,
+                on_chunk: Callable[[Chunk], None] | None = None) -> CompareResult:
+    """Run SCENARIO under each policy (same seed and replicates) and write the folder:
+    ``runs.parquet`` (with a ``policy`` column), ``weekly.parquet``, ``comparison.csv`` /
+    ``comparison.parquet``, ``manifest.json`` and the figures."""
+    if len(policies) < 2:
+        raise SweepError("give at least two --policy (the first is the reference)")
+    out = Path(out)
+    backend = backend or Backend()
+    resolved = [resolve_policy(p, sc) for p in policies]
+    labels = _unique([r[0] for r in resolved])
+    scenarios = [r[1] for r in resolved]
+    job = Job("compare", scenarios, runs, seed, weekly=WEEKLY_MEASURES, labels=labels)
+    fields = {"kind": "compare", "fingerprint": job.fingerprint(), "scenario": sc.to_dict(),
+              "policies": labels, "policy_files": [str(policy_path(p)) for p in policies],
+              "policy_settings": {lab: r[2] for lab, r in zip(labels, resolved, strict=True)},
+              "seed": seed, "runs": runs}
+    ex = run_job(job, out, fields, backend, resume, overwrite, chunk_rows, progress, on_chunk)
+    parts = ex.parts
+    runs_df = parts.drop(columns=[c for c in parts.columns if c.startswith("wk_")])
+    runs_df.insert(0, "policy", pd.Categorical(np.array(labels)[runs_df["set"].to_numpy()],
+                                               categories=labels))
+    runs_df = runs_df.drop(columns=["set"])
+    table = comparison_table(runs_df, labels)
+    figures: list[Path] = []
+    with atomic_folder(out) as tmp:
+        runs_df.to_parquet(tmp / "runs.parquet", index=False)
+        weekly_long(parts, labels, sc.start).to_parquet(tmp / "weekly.parquet", index=False)
+        table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
+        table.to_parquet(tmp / "comparison.parquet", index=False)
+        manifest = {**fields, "status": "complete", "backend": backend.describe(),
+                    "chunk_rows": ex.chunk_rows, "chunks": ex.chunks,
+                    "chunks_resumed": ex.reused, "elapsed_seconds": round(ex.elapsed, 3),
+                    "created": dt.datetime.now().isoformat(timespec="seconds")}
+        write_manifest(tmp, **manifest)
+        if draw is not None:
+            figures = [out / p.name for p in draw(tmp)]
+        manifest["files"] = sorted(p.name for p in tmp.iterdir())
+        write_manifest(tmp, **manifest)
+    return CompareResult(out, runs_df, table, manifest, figures, ex)

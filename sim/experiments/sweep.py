@@ -1,0 +1,121 @@
+"""Scenario sweeps: every parameter set of a design on the same replicates, and the per-set
+summary.
+
+A sweep runs every parameter set with the same replicate indices ``0 .. R-1`` (common random
+numbers: set ``i`` replicate ``j`` sees the random numbers of replicate ``j``), so differences
+between sets are not blurred by sampling noise.  The work runs as a resumable job
+(:mod:`sim.experiments.execution`) on any backend (:mod:`sim.experiments.backends`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..scenario import Scenario
+from .backends import Backend
+from .designs import SweepError, Vary, make_design
+from .execution import Execution, run_job
+from .outcomes import OUTCOMES, outcomes_in
+from .store import atomic_folder, write_manifest
+from .tasks import Chunk, Job
+
+
+def summarise_sets(runs: pd.DataFrame, keys: list[str], by: str = "set") -> pd.DataFrame:
+    """Per set: the varied values, replicates, mean / 5 % / 95 % of the sweep table's
+    outcomes and the probability of its 0/1 outcomes (P = mean of the indicator); see
+    :data:`sim.experiments.outcomes.OUTCOMES` (``tables`` containing ``sweep``)."""
+    g = runs.groupby(by, sort=True)
+    out = g[keys].first() if keys else pd.DataFrame(index=g.size().index)
+    out["replicates"] = g.size()
+    shown = outcomes_in("sweep")
+    for col in shown:
+        if not OUTCOMES[col].is_probability:
+            out[f"{col}_mean"] = g[col].mean()
+            out[f"{col}_q05"] = g[col].quantile(0.05)
+            out[f"{col}_q95"] = g[col].quantile(0.95)
+    for col in shown:
+        if OUTCOMES[col].is_probability:
+            out[f"p_{col}"] = g[col].mean()
+    return out.reset_index()
+
+
+def sweep_runs_frame(parts: pd.DataFrame, design: pd.DataFrame) -> pd.DataFrame:
+    """``runs.parquet``: set, the varied values, replicate, then the outcome totals."""
+    df = parts.drop(columns=[c for c in parts.columns if c.startswith("wk_")])
+    values = design.to_numpy()[df["set"].to_numpy()]
+    front = pd.DataFrame(values, columns=list(design.columns), index=df.index)
+    return pd.concat([df[["set"]], front, df.drop(columns=["set"])], axis=1)
+
+
+@dataclass
+class SweepResult:
+    """What :func:`run_sweep` wrote."""
+
+    out: Path
+    runs: pd.DataFrame
+    sets: pd.DataFrame
+    design: pd.DataFrame
+    manifest: dict
+    execution: Execution
+    figures: list[Path] = field(default_factory=list)
+
+
+def sweep_fields(job: Job, sc: Scenario, varies: list[Vary], design: str,
+                 samples: int | None) -> dict:
+    return {"kind": job.kind, "fingerprint": job.fingerprint(), "scenario": sc.to_dict(),
+            "design": design, "samples": samples,
+            "varied": {v.key: v.to_dict() for v in varies}, "seed": job.seed,
+            "runs": job.runs, "sets": job.n_sets}
+
+
+def run_sweep(sc: Scenario, varies: list[Vary], out: str | Path, design: str = "lhs",
+              samples: int | None = 64, runs: int = 100, seed: int = 0,
+              backend: Backend | None = None, resume: bool = False, overwrite: bool = False,
+              chunk_rows: int | None = None, progress: bool | None = None,
+              draw: Callable[[Path], list[Path]] | None = None,
+              on_chunk: Callable[[Chunk], None] | None = None,
+              kind: str = "sweep", design_frame: pd.DataFrame | None = None,
+              extra: Callable[[Path, pd.DataFrame, pd.DataFrame], dict] | None = None
+              ) -> SweepResult:
+    """Run a sweep and write its folder (``runs.parquet``, ``sets.parquet``,
+    ``manifest.json``, and the figures ``draw`` makes).
+
+    ``design_frame`` replaces the design made from ``design``/``samples`` (sensitivity uses
+    SALib's); ``extra(tmp_folder, runs, sets)`` may write more files and returns more manifest
+    fields; ``draw(tmp_folder)`` draws the figures into the folder before it is put in place
+    (:func:`sim.plots.draw_folder`; the experiments layer draws nothing itself).
+    """
+    out = Path(out)
+    backend = backend or Backend()
+    if design_frame is None:
+        design_frame = make_design(varies, design, samples, seed)
+    if runs < 1:
+        raise SweepError("--runs must be at least 1")
+    job = Job(kind, [sc], runs, seed, design=design_frame)
+    fields = sweep_fields(job, sc, varies, design, samples if design != "grid" else None)
+    ex = run_job(job, out, fields, backend, resume, overwrite, chunk_rows, progress, on_chunk)
+    keys = list(design_frame.columns)
+    runs_df = sweep_runs_frame(ex.parts, design_frame)
+    sets = summarise_sets(runs_df, keys)
+    figures: list[Path] = []
+    with atomic_folder(out) as tmp:
+        runs_df.to_parquet(tmp / "runs.parquet", index=False)
+        sets.to_parquet(tmp / "sets.parquet", index=False)
+        more = extra(tmp, runs_df, sets) if extra is not None else {}
+        manifest = {**fields, "status": "complete", **more,
+                    "backend": backend.describe(), "chunk_rows": ex.chunk_rows,
+                    "chunks": ex.chunks, "chunks_resumed": ex.reused,
+                    "elapsed_seconds": round(ex.elapsed, 3),
+                    "created": dt.datetime.now().isoformat(timespec="seconds")}
+        write_manifest(tmp, **manifest)
+        if draw is not None:
+            figures = [out / p.name for p in draw(tmp)]
+        files = sorted(p.name for p in tmp.iterdir())
+        manifest["files"] = files
+        write_manifest(tmp, **manifest)
+    return SweepResult(out, runs_df, sets, design_frame, manifest, ex, figures)

@@ -1,0 +1,68 @@
+"""Per-replicate parameters: what the phases read.
+
+The phases never read a scenario's nested dictionaries.  They read a :class:`ParamTable`:
+every registry parameter as an array of length R (so each replicate may carry its own
+parameter set: a sweep row, a posterior draw), enums as integer codes
+(:mod:`sim.model.types`), dates as day indices, and the militia groups' traits as ``(R, G)``
+arrays.  The scenario layer builds it (:func:`sim.scenario.parameters.build_params`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+TRAIT_NAMES: tuple[str, ...] = ("alignment", "boldness", "rate_offset", "initial_capability")
+"""The numeric group traits held as ``(R, G)`` arrays (theatres are a mask)."""
+
+
+@dataclass
+class ParamTable:
+    """Per-replicate parameters for R replicates.
+
+    Attributes:
+        values: ``{"section.name": float64 array (R,)}``; enum codes and day indices included.
+        traits: ``{trait: (R, G) array}`` for :data:`TRAIT_NAMES`.
+        theatre_mask: ``(G, 5)`` 0/1 array, the theatres each group operates in.
+    """
+
+    values: dict[str, np.ndarray]
+    traits: dict[str, np.ndarray]
+    theatre_mask: np.ndarray
+    _per_group: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def size(self) -> int:
+        """Number of replicates R."""
+        return len(next(iter(self.values.values())))
+
+    @property
+    def groups(self) -> int:
+        """Number of militia groups G."""
+        return self.theatre_mask.shape[0]
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self.values[key]
+
+    def per_group(self, key: str) -> np.ndarray:
+        """Parameter ``key`` repeated over groups, ``(R, G)`` contiguous (numpy is several
+        times faster on same-shape operands than on broadcast ones)."""
+        arr = self._per_group.get(key)
+        if arr is None:
+            arr = self._per_group[key] = np.repeat(self.values[key][:, None], self.groups,
+                                                   axis=1)
+        return arr
+
+    def take(self, rows: np.ndarray) -> ParamTable:
+        """The table restricted to the given replicate rows."""
+        return ParamTable({k: v[rows] for k, v in self.values.items()},
+                          {k: v[rows] for k, v in self.traits.items()}, self.theatre_mask)
+
+    def row(self, r: int) -> ParamTable:
+        """A one-replicate table (what the Mesa engine uses)."""
+        return self.take(np.array([r]))
+
+    def __getstate__(self):  # the per-group cache is not worth sending to a worker
+        return {"values": self.values, "traits": self.traits,
+                "theatre_mask": self.theatre_mask, "_per_group": {}}

@@ -1,0 +1,154 @@
+"""The calendar and the exogenous timeline: named drivers switched on over date ranges, and
+dated shocks to state variables.  Shared by every replicate of a run.
+
+The vocabulary of both lives here: :data:`DRIVERS` (what a scenario can switch on) and
+:data:`SHOCK_TARGETS` (what a dated shock can bump); the actor modules read the day's values
+through :class:`DayDrivers` and :meth:`Timeline.shock`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+DRIVERS: dict[str, str] = {
+    "max_pressure": "US maximum-pressure sanctions on Iran",
+    "iraqi_protests": "Iraqi protest wave against the political class and Iranian influence",
+    "iran_unrest": "domestic unrest inside Iran",
+    "nuclear_talks": "live US-Iran nuclear negotiations",
+    "us_election": "US election campaign season",
+    "gaza_war": "an ongoing Israel-Hamas war in Gaza",
+    "gaza_truce": "a truce in the Gaza war (suppresses the gaza_war effect while on)",
+    "regional_war": "a wider regional war (e.g. Israel-Hezbollah, 2024)",
+}
+"""Exogenous drivers a scenario timeline can switch on, by name (strength 0 to 5; 1 is the
+documented intensity)."""
+SHOCK_TARGETS: dict[str, str] = {
+    "iran.grievance": "added to Iran's grievance (e.g. a killing Iran blames on Israel)",
+    "militia.grievance": "added to every militia group's grievance",
+    "militia.fear": "added to every militia group's fear",
+    "us.pressure": "added to US domestic pressure to respond",
+    "iraq.sovereignty_pressure": "added to Iraqi sovereignty pressure",
+    "iran.killed_by_israel": "added to Iran's grievance, and Iran weighs a direct attack on "
+                             "Israel as after an Israeli strike that killed its personnel",
+}
+"""State variables a dated timeline shock may bump, with what the amount means."""
+
+
+@dataclass(frozen=True)
+class Driver:
+    """A named exogenous driver at ``strength`` from ``start`` to ``end`` inclusive."""
+
+    name: str
+    start: dt.date
+    end: dt.date
+    strength: float = 1.0
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Shock:
+    """A one-day impulse: ``amount`` added to the state variable ``target`` on ``date``."""
+
+    date: dt.date
+    target: str
+    amount: float
+    note: str = ""
+
+
+DRIVER_NAMES: tuple[str, ...] = tuple(DRIVERS)
+SHOCK_NAMES: tuple[str, ...] = tuple(SHOCK_TARGETS)
+_DRIVER_INDEX = {name: i for i, name in enumerate(DRIVER_NAMES)}
+_SHOCK_INDEX = {name: i for i, name in enumerate(SHOCK_NAMES)}
+
+
+def effective_gaza(gaza_war: float, gaza_truce: float) -> float:
+    """The Gaza-war driver net of any truce (a truce of strength >= 1 silences it).
+
+    >>> effective_gaza(1.0, 1.0), effective_gaza(1.0, 0.0)
+    (0.0, 1.0)
+    """
+    return float(gaza_war * (1.0 - min(float(gaza_truce), 1.0)))
+
+
+class DayDrivers:
+    """One day's exogenous driver values, as floats, with the combinations the rules use:
+    ``gaza`` (net of a truce) and ``war`` (a Gaza or regional war)."""
+
+    __slots__ = ("max_pressure", "unrest", "talks", "regional", "protests", "election",
+                 "gaza", "war")
+
+    def __init__(self, row: np.ndarray):
+        d = _DRIVER_INDEX
+        self.max_pressure = float(row[d["max_pressure"]])
+        self.unrest = float(row[d["iran_unrest"]])
+        self.talks = float(row[d["nuclear_talks"]])
+        self.regional = float(row[d["regional_war"]])
+        self.protests = float(row[d["iraqi_protests"]])
+        self.election = float(row[d["us_election"]])
+        self.gaza = float(effective_gaza(row[d["gaza_war"]], row[d["gaza_truce"]]))
+        self.war = self.gaza + self.regional
+
+
+@dataclass
+class Timeline:
+    """Daily driver values and shocks for one scenario's calendar.
+
+    Attributes:
+        start: first day.
+        days: number of days.
+        drivers: float array ``(days, len(DRIVER_NAMES))``; overlapping entries add up.
+        shocks: float array ``(days, len(SHOCK_NAMES))``.
+    """
+
+    start: dt.date
+    days: int
+    drivers: np.ndarray
+    shocks: np.ndarray
+
+    @classmethod
+    def build(cls, start: dt.date, end: dt.date, drivers: list[Driver],
+              shocks: list[Shock]) -> Timeline:
+        days = (end - start).days + 1
+        d = np.zeros((days, len(DRIVER_NAMES)))
+        for drv in drivers:
+            a = max((drv.start - start).days, 0)
+            b = min((drv.end - start).days, days - 1)
+            if b >= a:
+                d[a:b + 1, DRIVER_NAMES.index(drv.name)] += drv.strength
+        s = np.zeros((days, len(SHOCK_NAMES)))
+        for sh in shocks:
+            i = (sh.date - start).days
+            if 0 <= i < days:
+                s[i, SHOCK_NAMES.index(sh.target)] += sh.amount
+        return cls(start, days, d, s)
+
+    def shock(self, day: int, target: str) -> float:
+        """Amount of the shock to ``target`` on day index ``day`` (0.0 when none)."""
+        return float(self.shocks[day, _SHOCK_INDEX[target]])
+
+    def day_drivers(self) -> list[DayDrivers]:
+        """The driver values of every day, as :class:`DayDrivers`."""
+        return [DayDrivers(self.drivers[d]) for d in range(self.days)]
+
+    def driver(self, day: int, name: str) -> float:
+        """Value of driver ``name`` on day index ``day``."""
+        return float(self.drivers[day, DRIVER_NAMES.index(name)])
+
+    def date(self, day: int) -> dt.date:
+        """Calendar date of day index ``day``."""
+        return self.start + dt.timedelta(days=day)
+
+    def dates(self) -> np.ndarray:
+        """All dates as ``datetime64[D]``."""
+        return np.datetime64(self.start, "D") + np.arange(self.days)
+
+    def week_of_day(self) -> np.ndarray:
+        """Week index (0-based, 7-day blocks from the start) of each day."""
+        return np.arange(self.days) // 7
+
+    @property
+    def weeks(self) -> int:
+        return (self.days + 6) // 7

@@ -1,0 +1,254 @@
+"""The documented 2019-2024 record: loaders and validation for calibration/events.csv and
+calibration/tallies.csv, and a reader for ACLED-format exports.
+
+Every loader validates each row and raises :class:`RecordError` (a
+:class:`sim.scenario.ScenarioError`, so the CLI turns it into one line and exit code 2) naming
+the file, the line number (the header is line 1) and the column.
+
+Counts in events.csv are an integer, a range ``LO-HI`` (sources disagree) or empty (unknown);
+they load as two nullable integer columns ``<col>_lo`` and ``<col>_hi``.
+
+ACLED exports load through :mod:`sim.record.acled`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import RecordError
+from ..paths import CALIBRATION_DIR, EVENTS_CSV, TALLIES_CSV
+
+ACTORS = ("us", "iran", "israel", "iraq_government", "kataib_hezbollah", "harakat_al_nujaba",
+          "asaib_ahl_al_haq", "kataib_sayyid_al_shuhada", "islamic_resistance_in_iraq",
+          "militia_unknown", "hamas", "hezbollah", "houthis", "other")
+MILITIA_ACTORS = ("kataib_hezbollah", "harakat_al_nujaba", "asaib_ahl_al_haq",
+                  "kataib_sayyid_al_shuhada", "islamic_resistance_in_iraq", "militia_unknown")
+TARGETS = ("us_forces", "us_embassy", "militia", "iranian_personnel", "israel", "iran",
+           "iraq_government", "iraqi_territory", "other")
+COUNTRIES = ("iraq", "syria", "jordan", "israel", "iran", "lebanon", "yemen", "other")
+EVENT_TYPES = ("militia_attack", "militia_attack_israel", "militia_attack_other", "us_strike",
+               "israeli_strike", "iran_direct_attack", "militia_suspension", "iraqi_action",
+               "protest_or_siege", "exogenous")
+STRIKE_TIERS = ("facilities", "leaders", "iranian_personnel")
+MEASURES = ("attacks_on_us_forces", "us_strike_events", "us_killed", "us_wounded",
+            "attacks_claimed_on_israel")
+TALLY_COUNTRIES = ("all", "iraq", "syria", "jordan")
+
+EVENT_COLUMNS = ("date", "actor", "target", "country", "event_type", "tier", "us_killed",
+                 "us_wounded", "militia_killed", "description", "source_url")
+COUNT_COLUMNS = ("us_killed", "us_wounded", "militia_killed")
+TALLY_COLUMNS = ("period_start", "period_end", "measure", "country", "low", "high",
+                 "source_url", "note")
+RECORD_START = dt.date(2019, 1, 1)
+RECORD_END = dt.date(2024, 12, 31)
+
+_RANGE = re.compile(r"^(\d+)\s*-\s*(\d+)$")
+_INT = re.compile(r"^\d+$")
+_URL = re.compile(r"^https?://\S+$")
+
+
+def _err(path: Path, line: int, column: str, message: str) -> RecordError:
+    return RecordError(f"{path.name}: line {line}, column '{column}': {message}")
+
+
+def _date(path, line, column, value, lo=RECORD_START, hi=RECORD_END) -> dt.date:
+    try:
+        d = dt.date.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        raise _err(path, line, column, f"'{value}' is not a date (YYYY-MM-DD)") from None
+    if not lo <= d <= hi:
+        raise _err(path, line, column, f"{d} is outside the record ({lo} to {hi})")
+    return d
+
+
+def _choice(path, line, column, value, options, allow_empty=False) -> str:
+    v = (value or "").strip()
+    if allow_empty and v == "":
+        return ""
+    if v not in options:
+        import difflib
+        near = difflib.get_close_matches(v, options, n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        raise _err(path, line, column, f"unknown value '{v}'{hint}; expected one of "
+                   + ", ".join(options))
+    return v
+
+
+def parse_count(value: str, path: Path = Path("?"), line: int = 0,
+                column: str = "?") -> tuple[int | None, int | None]:
+    """``""`` -> (None, None); ``"3"`` -> (3, 3); ``"25-47"`` -> (25, 47).  Anything else
+    (negative, ``LO > HI``, malformed) raises :class:`RecordError`."""
+    v = (value or "").strip()
+    if v == "":
+        return None, None
+    if _INT.match(v):
+        return int(v), int(v)
+    m = _RANGE.match(v)
+    if m:
+        lo, hi = int(m.group(1)), int(m.group(2))
+        if lo > hi:
+            raise _err(path, line, column, f"range '{v}' has low > high")
+        return lo, hi
+    if v.startswith("-") and _INT.match(v[1:]):
+        raise _err(path, line, column, f"negative count '{v}'")
+    raise _err(path, line, column, f"'{v}' is not a count: use an integer, a range LO-HI, "
+               "or leave it empty")
+
+
+def _urls(path, line, column, value) -> str:
+    v = (value or "").strip()
+    if not v:
+        raise _err(path, line, column, "missing source URL")
+    parts = [p.strip() for p in v.split("|")]
+    for p in parts:
+        if not _URL.match(p):
+            raise _err(path, line, column, f"'{p}' is not a URL (http:// or https://; "
+                       "separate two URLs with ' | ')")
+    return " | ".join(parts)
+
+
+def _rows(path: Path, columns: tuple[str, ...]):
+    """Yield (line number, row dict) and check the header."""
+    path = Path(path)
+    if not path.exists():
+        raise RecordError(f"{path}: file not found")
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            raise RecordError(f"{path.name}: empty file") from None
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise _err(path, 1, missing[0], "column missing from the header")
+        start = reader.line_num + 1
+        for row in reader:
+            line = start
+            start = reader.line_num + 1
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                raise _err(path, line, header[min(len(row), len(header)) - 1],
+                           f"{len(row)} fields, the header has {len(header)} (unquoted comma?)")
+            yield line, dict(zip(header, row))
+
+
+def load_events(path: str | Path | None = None) -> pd.DataFrame:
+    """Load and validate events.csv.
+
+    Returns one row per event: ``date`` (datetime64), the vocabulary columns, ``tier``,
+    ``<count>_lo`` / ``<count>_hi`` (nullable Int64) for us_killed, us_wounded,
+    militia_killed, ``description``, ``source_url`` and ``line`` (line in the file).
+    """
+    path = Path(path) if path is not None else EVENTS_CSV
+    out = []
+    for line, r in _rows(path, EVENT_COLUMNS):
+        rec = {"line": line, "date": _date(path, line, "date", r["date"])}
+        rec["actor"] = _choice(path, line, "actor", r["actor"], ACTORS)
+        rec["target"] = _choice(path, line, "target", r["target"], TARGETS)
+        rec["country"] = _choice(path, line, "country", r["country"], COUNTRIES)
+        et = rec["event_type"] = _choice(path, line, "event_type", r["event_type"], EVENT_TYPES)
+        tier = _choice(path, line, "tier", r["tier"], STRIKE_TIERS, allow_empty=True)
+        if et == "us_strike" and not tier:
+            raise _err(path, line, "tier", "a us_strike row needs a tier: "
+                       + ", ".join(STRIKE_TIERS))
+        if et != "us_strike" and tier:
+            raise _err(path, line, "tier", f"tier is for us_strike rows only (this is {et})")
+        rec["tier"] = tier
+        for c in COUNT_COLUMNS:
+            rec[f"{c}_lo"], rec[f"{c}_hi"] = parse_count(r[c], path, line, c)
+        desc = (r["description"] or "").strip()
+        if not desc:
+            raise _err(path, line, "description", "empty description")
+        rec["description"] = desc
+        rec["source_url"] = _urls(path, line, "source_url", r["source_url"])
+        out.append(rec)
+    return _events_frame(out)
+
+
+def _events_frame(rows: list[dict]) -> pd.DataFrame:
+    cols = ["line", "date", "actor", "target", "country", "event_type", "tier",
+            *[f"{c}_{s}" for c in COUNT_COLUMNS for s in ("lo", "hi")], "description",
+            "source_url"]
+    df = pd.DataFrame(rows, columns=cols)
+    df["date"] = pd.to_datetime(df["date"])
+    for c in COUNT_COLUMNS:
+        for s in ("lo", "hi"):
+            df[f"{c}_{s}"] = df[f"{c}_{s}"].astype("Int64")
+    return df.sort_values(["date", "line"], kind="stable").reset_index(drop=True)
+
+
+def load_tallies(path: str | Path | None = None) -> pd.DataFrame:
+    """Load and validate tallies.csv (period_start <= period_end, known measure and country,
+    0 <= low <= high, a source URL)."""
+    path = Path(path) if path is not None else TALLIES_CSV
+    out = []
+    for line, r in _rows(path, TALLY_COLUMNS):
+        a = _date(path, line, "period_start", r["period_start"])
+        b = _date(path, line, "period_end", r["period_end"])
+        if b < a:
+            raise _err(path, line, "period_end", f"{b} is before period_start {a}")
+        rec = {"line": line, "period_start": a, "period_end": b,
+               "measure": _choice(path, line, "measure", r["measure"], MEASURES),
+               "country": _choice(path, line, "country", r["country"], TALLY_COUNTRIES)}
+        for c in ("low", "high"):
+            v = (r[c] or "").strip()
+            if v.startswith("-") and _INT.match(v[1:]):
+                raise _err(path, line, c, f"negative count '{v}'")
+            if not _INT.match(v):
+                raise _err(path, line, c, f"'{v}' is not a non-negative integer")
+            rec[c] = int(v)
+        if rec["low"] > rec["high"]:
+            raise _err(path, line, "low", f"low {rec['low']} > high {rec['high']}")
+        rec["source_url"] = _urls(path, line, "source_url", r["source_url"])
+        rec["note"] = (r["note"] or "").strip()
+        out.append(rec)
+    df = pd.DataFrame(out, columns=["line", "period_start", "period_end", "measure", "country",
+                                    "low", "high", "source_url", "note"])
+    df["period_start"] = pd.to_datetime(df["period_start"])
+    df["period_end"] = pd.to_datetime(df["period_end"])
+    return df
+
+
+@dataclass
+class Record:
+    """The documented record: events and tallies, and where they came from."""
+
+    events: pd.DataFrame
+    tallies: pd.DataFrame
+    events_path: Path
+    tallies_path: Path
+
+    def checksums(self) -> dict[str, str]:
+        """sha256 of each source file."""
+        return {p.name: sha256(p) for p in (self.events_path, self.tallies_path)}
+
+
+def load_record(folder: str | Path | None = None) -> Record:
+    """Load and validate ``events.csv`` and ``tallies.csv`` from ``folder`` (default:
+    the project's calibration/)."""
+    folder = Path(folder) if folder is not None else CALIBRATION_DIR
+    ev, ta = folder / "events.csv", folder / "tallies.csv"
+    return Record(load_events(ev), load_tallies(ta), ev, ta)
+
+
+def sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def count_mid(lo, hi) -> float:
+    """Midpoint of a (lo, hi) count; NaN when unknown."""
+    if pd.isna(lo):
+        return float("nan")
+    return (float(lo) + float(hi)) / 2.0

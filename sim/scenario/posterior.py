@@ -1,0 +1,70 @@
+"""Draw per-replicate parameter sets from a calibrated posterior (calibration/posterior.parquet).
+
+The draw for replicate ``r`` of a run with seed ``s`` is a pure function of ``(s, r)``: a keyed
+uniform from :mod:`sim.model.random` (day 0, actor 99, purpose 99, a stream the engines never use)
+inverted through the cumulative particle weights.  So a replicate gets the same parameters
+however the run is chunked or spread over workers.
+
+Example::
+
+    from sim.scenario.posterior import sample_posterior
+    draws = sample_posterior("calibration/posterior.parquet", seed=0, replicates=1000)
+    # (sim.scenario.build_params draws them for a run)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ScenarioError
+from ..model import random as rnd
+from ..model.registry import all_parameter_keys
+from ..paths import POSTERIOR
+
+ACTOR, PURPOSE = 99, 99
+
+
+def load_posterior(path: str | Path | None = None) -> pd.DataFrame:
+    """The particles (one row each, a column per dotted key, ``weight`` normalised to 1)."""
+    path = Path(path) if path is not None else POSTERIOR
+    if not path.exists():
+        raise ScenarioError(f"{path}: posterior not found (run `escalation calibrate`)")
+    df = pd.read_parquet(path)
+    if "weight" not in df.columns:
+        raise ScenarioError(f"{path}: no 'weight' column")
+    keys = set(all_parameter_keys())
+    unknown = [c for c in df.columns if c != "weight" and c not in keys]
+    if unknown:
+        raise ScenarioError(f"{path}: unknown parameter column '{unknown[0]}'")
+    w = df["weight"].to_numpy(dtype=float)
+    if (w < 0).any() or not np.isfinite(w).all() or w.sum() <= 0:
+        raise ScenarioError(f"{path}: weights must be non-negative with a positive sum")
+    df = df.copy()
+    df["weight"] = w / w.sum()
+    return df
+
+
+def sample_posterior(path: str | Path | None, seed: int,
+                     replicates: int | np.ndarray) -> dict[str, np.ndarray]:
+    """Per-replicate parameter draws keyed by ``(seed, replicate)``.
+
+    Args:
+        path: posterior.parquet (None: the project's calibration/posterior.parquet).
+        seed: the run's seed.
+        replicates: a count ``n`` (replicates ``0..n-1``) or an array of replicate indices.
+
+    Returns:
+        ``{"section.name": array}``, one entry per replicate, ready for
+        ``build_param_table(..., overrides=...)``.
+    """
+    df = load_posterior(path)
+    reps = np.arange(replicates) if np.ndim(replicates) == 0 else np.asarray(replicates)
+    u = rnd.uniform(rnd.replicate_keys(seed, reps.astype(np.int64)), day=0, actor=ACTOR,
+                    purpose=PURPOSE)
+    cw = np.cumsum(df["weight"].to_numpy())
+    cw[-1] = 1.0
+    idx = np.minimum(np.searchsorted(cw, u, side="right"), len(cw) - 1)
+    return {k: df[k].to_numpy(dtype=float)[idx] for k in df.columns if k != "weight"}
