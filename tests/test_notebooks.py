@@ -85,7 +85,7 @@ def test_calibration(executed):
     nb = executed("03_calibration")
     assert len(_outputs(nb, "image/png")) >= 4  # posterior, fit x2, coverage
     text = _text(nb)
-    assert "hold-out 2024" in text and "iran.w_gaza_war" in text
+    assert "hold-out 2024" in text and "militia.w_campaign_war" in text
     assert "**Answer.**" in "\n".join(_outputs(nb, "text/markdown"))
 
 

@@ -12,7 +12,7 @@ Example:
     >>> from sim.api import mesa_model
     >>> m = mesa_model(seed=7, replicate=0)           # the bundled baseline
     >>> m.run(days=30)
-    >>> m.iran.greenlight >= 0.0
+    >>> m.iran.campaign in ("off", "on_us", "on_israel")
     True
 """
 
@@ -27,6 +27,7 @@ from ..model.ladder import finish
 from ..model.measures import DAILY, RUNG
 from ..model.params import ParamTable
 from ..model.setup import Setup
+from ..model.types import Campaign
 from .outcomes import ChunkResult
 
 
@@ -52,13 +53,23 @@ class ActorAgent(mesa.Agent):
 
 
 class Iran(ActorAgent):
-    """The IRGC Quds Force's proxy policy: greenlight, grievance, resupply, direct fire."""
+    """The IRGC Quds Force's proxy policy: the campaign, risk, grievance, resupply, direct
+    fire."""
 
     owner = Owner.IRAN
 
     @property
-    def greenlight(self) -> float:
-        return self._get("iran", "greenlight")
+    def campaign(self) -> str:
+        """The campaign: ``off``, ``on_us`` or ``on_israel``."""
+        return Campaign(int(self.model.state.iran.campaign[0])).label
+
+    @property
+    def risk(self) -> float:
+        return self._get("iran", "risk")
+
+    @property
+    def halt(self) -> float:
+        return self._get("iran", "halt")
 
     @property
     def grievance(self) -> float:
@@ -96,6 +107,10 @@ class Militia(ActorAgent):
         return float(self._g("grievance"))
 
     @property
+    def excitation(self) -> float:
+        return float(self._g("excitation"))
+
+    @property
     def attacks_today(self) -> int:
         """Attacks this group launched on the last simulated day."""
         return int(self._g("launched"))
@@ -110,17 +125,13 @@ class Militia(ActorAgent):
 
 
 class UnitedStates(ActorAgent):
-    """Domestic pressure, credibility, posture and scheduled responses."""
+    """Domestic pressure, posture and scheduled responses."""
 
     owner = Owner.US
 
     @property
     def pressure(self) -> float:
         return self._get("us", "pressure")
-
-    @property
-    def credibility(self) -> float:
-        return self._get("us", "credibility")
 
     @property
     def presence_iraq(self) -> float:
@@ -149,6 +160,10 @@ class IraqiGovernment(ActorAgent):
     @property
     def containment(self) -> float:
         return self._get("iraq", "containment")
+
+    @property
+    def bargaining(self) -> float:
+        return self._get("iraq", "bargaining")
 
 
 AGENT_TYPES: dict[Owner, type[ActorAgent]] = {
@@ -195,7 +210,7 @@ class EscalationModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters=reporters,
             agent_reporters={attr: (lambda a, x=attr: _agent_value(a, x))
-                             for attr in ("capability", "fear", "grievance")})
+                             for attr in ("capability", "fear", "grievance", "excitation")})
 
     @property
     def day(self) -> int:

@@ -10,14 +10,18 @@ One day, in order:
 
 1. the day begins: its drivers, whether it is replayed, the count vector set to zero;
 2. dated shocks (every actor's own);
-3. Iran sets its greenlight, resupplies the groups and fires any due direct attack;
+3. Iran steers its campaign (on US forces, on Israel, or none), resupplies the groups and
+   fires any due direct attack;
 4. every militia group chooses its attacks (how many, where, which weapon);
 5. US forces take the casualties of those attacks; the day's attack totals are tallied;
-   every attack excites every group's grievance (contagion);
-6. the Iraqi government updates containment; each group weighs a suspension;
+   every group's excitation state takes in its attacks (the Hawkes kernel);
+6. the Iraqi government updates containment and bargaining; each group weighs a
+   suspension;
 7. Israel decides its interdiction strikes;
-8. the US updates pressure and decides, carries out any due response, reviews its posture;
-9. states decay; the ladder records the day's rung.
+8. the US updates pressure and decides, carries out any due response (its size deters or
+   provokes), reviews its posture;
+9. Iran weighs what the day did to Americans (its sense of risk);
+10. states decay; the ladder records the day's rung.
 """
 
 from __future__ import annotations
@@ -102,19 +106,20 @@ PHASES: tuple[Phase, ...] = (
     Phase("us_shocks", Owner.US, us.absorb_shocks),
     Phase("iraq_shocks", Owner.IRAQ, iraq.absorb_shocks),
     Phase("iran_shocks", Owner.IRAN, iran.absorb_shocks),
-    Phase("greenlight", Owner.IRAN, iran.set_greenlight),
+    Phase("campaign", Owner.IRAN, iran.steer_campaign),
     Phase("resupply", Owner.IRAN, iran.resupply),
     Phase("direct_fire", Owner.IRAN, iran.fire_direct),
     Phase("attack", Owner.MILITIA, militia.attack),
     Phase("casualties", Owner.US, us.take_casualties),
     Phase("tally", Owner.MODEL, tally_attacks),
-    Phase("contagion", Owner.MILITIA, militia.contagion),
+    Phase("excite", Owner.MILITIA, militia.excite),
     Phase("containment", Owner.IRAQ, iraq.update_containment),
     Phase("suspension", Owner.MILITIA, militia.consider_suspension),
     Phase("interdiction", Owner.ISRAEL, israel.interdict),
     Phase("decide", Owner.US, us.decide),
     Phase("strike", Owner.US, us.strike),
     Phase("posture", Owner.US, us.review_posture),
+    Phase("risk", Owner.IRAN, iran.assess_risk),
     Phase("decay", Owner.MODEL, decay),
     Phase("ladder", Owner.MODEL, ladder.record),
 )

@@ -1,9 +1,24 @@
-"""Iran (the IRGC Quds Force's proxy policy): greenlight, grievance, resupply, direct fire.
+"""Iran (the IRGC Quds Force's proxy policy): the campaign, risk, grievance, resupply, direct
+fire.
 
-State: ``greenlight`` in [0, 1] (how strongly Tehran encourages proxy attacks now),
-``grievance`` (revenge motive after Iranian personnel are killed; decays), a scheduled direct
-attack (``direct_due``, ``direct_target``) and a de-escalation hold after firing
-(``hold_until``).
+State (per replicate):
+
+* ``campaign``: the proxy campaign every aligned group follows, a :class:`Campaign` code
+  (off, on US forces, on Israel only).  It switches by daily hazards, not smoothly: on with
+  Iran's *motive* (sanctions pressure, domestic unrest, a Gaza or regional war, grievance),
+  off with its *restraint* (the risk of US escalation against Iran itself, Iraqi bargaining,
+  holding back after firing directly).
+* ``risk`` (logit units of restraint): Iran's sense that the US will escalate against Iran:
+  it grows with what the campaign does to Americans (attacks, wounded, killed), with US
+  strikes at or above the deterrence threshold and with leadership killings; it decays.
+  Explicit US threats restrain Iran while they are live.
+* ``halt``: the order to stand down Iran gives when it halts a campaign on US forces (the
+  Quds Force commander's visit to Baghdad, 29 Jan 2024); it holds even the bolder groups back
+  for weeks, then fades.
+* ``grievance``: the revenge motive after Iranian personnel or allied leaders are killed;
+  decays, and resets when Iran fires directly.
+* a scheduled direct attack (``direct_due``, ``direct_target``) and a hold after firing
+  (``hold_until``).
 """
 
 from __future__ import annotations
@@ -14,32 +29,68 @@ import numpy as np
 
 from . import militia
 from . import random as rnd
-from .maths import approach, lag_days, sigmoid
+from .maths import lag_days, sigmoid
 from .measures import M
 from .param import P, Param
-from .types import NEVER, DirectTarget
+from .types import NEVER, Campaign, DirectTarget
 
 if TYPE_CHECKING:
     from .state import State
 
 _US, _ISRAEL = int(DirectTarget.US), int(DirectTarget.ISRAEL)
+_OFF, _ON_US, _ON_ISRAEL = int(Campaign.OFF), int(Campaign.ON_US), int(Campaign.ON_ISRAEL)
 
 PARAMETERS: dict[str, Param] = {
-    "greenlight_base": P(-2.6, -8, 4, "logit", "baseline propensity to encourage proxy attacks"),
-    "w_max_pressure": P(1.0, 0, 6, "logit per driver unit", "sanctions push toward attacks"),
-    "w_unrest": P(0.8, 0, 6, "logit per driver unit", "domestic unrest to distract from"),
-    "w_gaza_war": P(3.2, 0, 8, "logit per driver unit", "solidarity with a Gaza war"),
-    "w_regional_war": P(0.5, 0, 6, "logit per driver unit", "a wider regional war"),
-    "w_talks": P(1.8, 0, 6, "logit per driver unit", "restraint while nuclear talks are live"),
-    "w_grievance": P(0.6, 0, 4, "logit per grievance unit", "revenge motive"),
-    "w_fear": P(2.5, 0, 6, "logit per credibility unit", "fear of US escalation on Iran"),
-    "inertia": P(0.04, 0.001, 1, "1/day", "share of the gap to the target greenlight closed daily"),
+    "campaign_on_base": P(-10.1, -15, 5, "logit", "daily log-odds Iran starts a campaign on US "
+                          "forces when motive and restraint are both zero"),
+    "campaign_off_base": P(-6.5, -15, 5, "logit", "daily log-odds Iran halts a campaign on US "
+                           "forces when motive and restraint are both zero"),
+    "w_max_pressure": P(0.28, 0, 8, "logit per driver unit", "sanctions pressure: motive"),
+    "w_unrest": P(0.8, 0, 8, "logit per driver unit", "domestic unrest to distract from: motive"),
+    "w_protests": P(6.9, 0, 8, "logit per driver unit", "an Iraqi protest wave against Iranian "
+                    "influence, which Tehran blamed on the US: motive"),
+    "w_withdrawal_demand": P(5.8, 0, 10, "logit per driver unit", "an unanswered Iraqi "
+                             "demand that US forces leave: motive"),
+    "w_gaza_war": P(7.535, 0, 15, "logit per driver unit", "solidarity with a Gaza war: motive"),
+    "w_regional_war": P(1.0, 0, 10, "logit per driver unit", "a wider regional war: motive"),
+    "w_talks": P(1.5, 0, 8, "logit per driver unit", "live nuclear talks: less motive"),
+    "w_grievance": P(0.5, 0, 5, "logit per grievance unit", "revenge: motive"),
+    "w_bargaining": P(2.6, 0, 8, "logit per bargaining unit", "Iraqi bargaining (withdrawal "
+                      "talks, embarrassment): restraint"),
+    "w_hold": P(3.0, 0, 15, "logit", "restraint while Iran holds back after firing directly"),
+    "w_threat": P(14.2, 0, 20, "logit per driver unit", "explicit US threats of escalation: "
+                  "restraint while they are live"),
+    "deescalation_days": P(90, 0, 720, "days", "how long Iran holds back after firing "
+                           "directly", kind="int"),
+    "israel_campaign_on": P(-3.5, -15, 5, "logit", "daily log-odds Iran starts a campaign on "
+                            "Israel during a war (times the war's strength)"),
+    "israel_campaign_off": P(-3.0, -15, 5, "logit", "daily log-odds a campaign on Israel stops "
+                             "once no war is on"),
+    "risk_decay_days": P(90.0, 1, 1000, "days", "e-folding time of Iran's sense of risk"),
+    "risk_per_attack": P(0.027, 0, 1, "logit per attack", "each attack on US forces raises "
+                         "the risk of US escalation (restraint)"),
+    "risk_per_wounded": P(0.01, 0, 1, "logit per American wounded", "restraint added by each "
+                          "American wounded"),
+    "risk_per_killed": P(0.75, 0, 10, "logit per American killed", "restraint added by each "
+                         "American killed"),
+    "risk_per_big_strike": P(11.0, 0, 30, "logit", "restraint added by a US strike at or "
+                             "above the deterrence threshold: more than the strongest motive "
+                             "the record shows (a Gaza war, about 7)"),
+    "risk_per_leader_strike": P(0.5, 0, 30, "logit", "restraint added by a US strike that "
+                                "kills militia leaders or Iranian personnel"),
+    "halt_decay_days": P(45.0, 1, 1000, "days", "e-folding time of the stand-down order given "
+                         "when a campaign on US forces is halted"),
     "grievance_decay_days": P(90.0, 1, 1000, "days", "e-folding time of Iran's grievance"),
     "grievance_personnel_killed": P(3.0, 0, 20, "grievance units",
-                                    "grievance added when the US kills Iranian personnel"),
+                                    "grievance added when Iranian personnel are killed"),
+    "grievance_ally_leader": P(1.5, 0, 20, "grievance units per alignment unit",
+                               "grievance added when the US kills leaders of an allied group"),
     "direct_attack_prob_us": P(0.85, 0, 1, "probability",
                                "chance Iran fires directly at US forces after the US kills "
                                "Iranian personnel"),
+    "direct_attack_prob_ally": P(0.3, 0, 1, "probability per alignment unit",
+                                 "chance Iran fires directly at US forces after the US kills "
+                                 "the leaders of an allied group"),
     "direct_attack_logit_israel": P(-3.0, -10, 10, "logit",
                                     "log-odds Iran fires directly at Israel after Israel "
                                     "kills Iranian personnel, in peacetime"),
@@ -53,52 +104,103 @@ PARAMETERS: dict[str, Param] = {
                              "injuries) of a direct attack on US forces"),
     "direct_lethal_prob": P(0.1, 0, 1, "probability", "chance a telegraphed direct attack on "
                             "US forces kills Americans anyway"),
-    "deescalation_days": P(90, 0, 720, "days", "how long Iran holds back after firing "
-                           "directly", kind="int"),
-    "deescalation_strength": P(2.0, 0, 10, "logit", "greenlight log-odds removed while "
-                               "holding back"),
-    "resupply_rate": P(0.6, 0, 20, "capability units/day", "weapons flow to a fully aligned "
-                       "group at greenlight 1"),
+    "resupply_rate": P(0.524, 0, 20, "capability units/day", "weapons flow to a fully aligned "
+                       "group during a campaign"),
+    "resupply_off_share": P(0.3, 0, 1, "fraction", "share of that flow outside a campaign"),
 }
 """Iran's parameters (scenario section ``[iran]``)."""
 
-DECAYS: tuple[tuple[str, str], ...] = (("grievance", "iran.grievance_decay_days"),)
+DECAYS: tuple[tuple[str, str], ...] = (("grievance", "iran.grievance_decay_days"),
+                                       ("risk", "iran.risk_decay_days"),
+                                       ("halt", "iran.halt_decay_days"))
 """State variables that decay daily, with the parameter giving their e-folding time."""
-TRACES: dict[str, str] = {"greenlight": "greenlight", "iran_grievance": "grievance"}
+TRACES: dict[str, str] = {"campaign": "campaign", "iran_risk": "risk", "iran_halt": "halt",
+                          "iran_grievance": "grievance"}
 """Traced state: trace name -> attribute."""
 
 
 # --- rules --------------------------------------------------------------------------------
 
-def target_greenlight(base: np.ndarray, w_max_pressure: np.ndarray, w_unrest: np.ndarray,
-                      w_gaza: np.ndarray, w_regional: np.ndarray, w_talks: np.ndarray,
-                      w_grievance: np.ndarray, w_fear: np.ndarray, max_pressure: float,
-                      unrest: float, gaza: float, regional: float, talks: float,
-                      grievance: np.ndarray, credibility: np.ndarray, holding: np.ndarray,
-                      hold_strength: np.ndarray) -> np.ndarray:
-    """Greenlight Tehran aims for today, in [0, 1].
+def motive(w_max_pressure: np.ndarray, w_unrest: np.ndarray, w_protests: np.ndarray,
+           w_demand: np.ndarray, w_gaza: np.ndarray, w_regional: np.ndarray,
+           w_talks: np.ndarray, w_grievance: np.ndarray, max_pressure: float, unrest: float,
+           protests: float, demand: float, gaza: float, regional: float, talks: float,
+           grievance: np.ndarray) -> np.ndarray:
+    """Iran's motive for a campaign on US forces (logit units): sanctions pressure, domestic
+    unrest, an Iraqi protest wave, an unanswered demand that US forces leave Iraq, a Gaza war
+    (truce or not: a truce pauses the fighting, not the campaign) or a regional war and
+    grievance push for it; live nuclear talks against."""
+    return (w_max_pressure * max_pressure + w_unrest * unrest + w_protests * protests
+            + w_demand * demand + w_gaza * gaza + w_regional * regional - w_talks * talks
+            + w_grievance * grievance)
 
-    Rises with sanctions pressure, domestic unrest, a Gaza or regional war and grievance;
-    falls while nuclear talks are live, with US credibility (fear of escalation on Iran
-    itself) and while Iran holds back after a direct attack (``holding`` is 0 or 1).
+
+def restraint(risk: np.ndarray, w_bargaining: np.ndarray, bargaining: np.ndarray,
+              w_hold: np.ndarray, holding: np.ndarray, w_threat: np.ndarray | float = 0.0,
+              threat: float = 0.0) -> np.ndarray:
+    """Iran's restraint (logit units): the risk of US escalation against Iran itself, Iraqi
+    bargaining, holding back after firing directly, and explicit US threats while live."""
+    return risk + w_bargaining * bargaining + w_hold * holding + w_threat * threat
+
+
+def campaign_hazards(balance: np.ndarray, on_base: np.ndarray, off_base: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Daily chances that a campaign on US forces starts (when none is on) and stops (when one
+    is on), from ``balance`` = motive - restraint: starting rises with the balance, stopping
+    falls with it.  Increasing and decreasing in ``balance`` respectively.
+
+    >>> on, off = campaign_hazards(np.array([0.0, 5.0]), -6.0, -4.0)
+    >>> bool(on[1] > on[0]) and bool(off[1] < off[0])
+    True
     """
-    logit = (base + w_max_pressure * max_pressure + w_unrest * unrest + w_gaza * gaza
-             + w_regional * regional - w_talks * talks + w_grievance * grievance
-             - w_fear * credibility - hold_strength * holding)
-    return sigmoid(logit)
+    return sigmoid(on_base + balance), sigmoid(off_base - balance)
+
+
+def next_campaign(campaign: np.ndarray, u: np.ndarray, p_on: np.ndarray, p_off: np.ndarray,
+                  p_israel_on: np.ndarray, p_israel_off: np.ndarray,
+                  war: float) -> np.ndarray:
+    """Tomorrow's campaign from today's, by one uniform ``u`` per replicate.
+
+    Off: a campaign on US forces starts with ``p_on``, else one on Israel with
+    ``p_israel_on``.  On US forces: it stops with ``p_off``, turning on Israel if a war is on
+    (the February 2024 pattern) and off otherwise.  On Israel: a campaign on US forces starts
+    with ``p_on``, else it stops with ``p_israel_off``.
+    """
+    war_on = war > 0.0
+    from_off = np.where(u < p_on, _ON_US, np.where(u < p_on + p_israel_on, _ON_ISRAEL, _OFF))
+    from_us = np.where(u < p_off, _ON_ISRAEL if war_on else _OFF, _ON_US)
+    from_isr = np.where(u < p_on, _ON_US, np.where(u < p_on + p_israel_off, _OFF, _ON_ISRAEL))
+    return np.where(campaign == _OFF, from_off,
+                    np.where(campaign == _ON_US, from_us, from_isr)).astype(np.int64)
 
 
 # --- state --------------------------------------------------------------------------------
 
 def init(st: State) -> None:
-    """Iran's state on the first day: no greenlight, no grievance, nothing scheduled."""
+    """Iran on the first day: no campaign, risk, halt order or grievance; nothing
+    scheduled."""
     s, n = st.iran, st.n
-    s.greenlight = np.zeros(n)
-    s.greenlight_g = np.zeros((n, st.g))
+    s.campaign = np.full(n, _OFF, dtype=np.int64)
+    s.on_us = np.zeros(n)
+    s.on_israel = np.zeros(n)
+    s.risk = np.zeros(n)
+    s.halt = np.zeros(n)
     s.grievance = np.zeros(n)
     s.direct_due = np.full(n, NEVER, dtype=np.int64)
     s.direct_target = np.zeros(n, dtype=np.int64)
     s.hold_until = np.full(n, NEVER, dtype=np.int64)
+
+
+def _set_campaign(st: State, new: np.ndarray) -> None:
+    s = st.iran
+    halted = (s.campaign == _ON_US) & (new != _ON_US)
+    if halted.any():
+        s.halt[halted] = 1.0
+    s.campaign = new
+    s.on_us = (new == _ON_US).astype(np.float64)
+    s.on_israel = (new == _ON_ISRAEL).astype(np.float64)
+    st.counts[M["campaign_us"]] = new == _ON_US
+    st.counts[M["campaign_israel"]] = new == _ON_ISRAEL
 
 
 # --- phases -------------------------------------------------------------------------------
@@ -115,23 +217,37 @@ def absorb_shocks(st: State) -> None:
         st.iran.grievance = st.iran.grievance + amount
 
 
-def set_greenlight(st: State) -> None:
-    """Move greenlight toward today's target (inertia)."""
+def steer_campaign(st: State) -> None:
+    """Switch the campaign by today's hazards (while replaying: the campaign the record
+    implies, :func:`sim.scenario.replay.build_schedule`)."""
     p, s, drv = st.p, st.iran, st.drv
+    if st.replaying:
+        _set_campaign(st, np.full(st.n, st.setup.replay.campaign[st.day], dtype=np.int64))
+        return
     holding = (st.day <= s.hold_until).astype(np.float64)
-    target = target_greenlight(
-        p["iran.greenlight_base"], p["iran.w_max_pressure"], p["iran.w_unrest"],
-        p["iran.w_gaza_war"], p["iran.w_regional_war"], p["iran.w_talks"],
-        p["iran.w_grievance"], p["iran.w_fear"], drv.max_pressure, drv.unrest, drv.gaza,
-        drv.regional, drv.talks, s.grievance, st.us.credibility, holding,
-        p["iran.deescalation_strength"])
-    s.greenlight = approach(s.greenlight, target, p["iran.inertia"])
-    s.greenlight_g = np.repeat(s.greenlight[:, None], st.g, axis=1)  # (R, G): fast same-shape
+    balance = (motive(p["iran.w_max_pressure"], p["iran.w_unrest"], p["iran.w_protests"],
+                      p["iran.w_withdrawal_demand"], p["iran.w_gaza_war"],
+                      p["iran.w_regional_war"], p["iran.w_talks"], p["iran.w_grievance"],
+                      drv.max_pressure, drv.unrest, drv.protests, drv.demand, drv.gaza_war,
+                      drv.regional, drv.talks, s.grievance)
+               - restraint(s.risk, p["iran.w_bargaining"], st.iraq.bargaining,
+                           p["iran.w_hold"], holding, p["iran.w_threat"], drv.threat))
+    p_on, p_off = campaign_hazards(balance, p["iran.campaign_on_base"],
+                                   p["iran.campaign_off_base"])
+    war = drv.war
+    p_isr_on = sigmoid(p["iran.israel_campaign_on"]) * min(war, 1.0)
+    p_isr_off = sigmoid(p["iran.israel_campaign_off"]) * (war <= 0.0)
+    u = st.u(rnd.IRAN, rnd.Purpose.CAMPAIGN)
+    _set_campaign(st, next_campaign(s.campaign, u, p_on, p_off, p_isr_on, p_isr_off, war))
 
 
 def resupply(st: State) -> None:
-    """Weapons flow to each group: ``resupply_rate * greenlight * alignment`` units a day."""
-    flow = st.pg("iran.resupply_rate") * st.iran.greenlight_g * st.p.traits["alignment"]
+    """Weapons flow to each group: ``resupply_rate * alignment`` units a day during a
+    campaign, a share ``resupply_off_share`` of that outside one."""
+    p, s = st.p, st.iran
+    active = np.minimum(s.on_us + s.on_israel, 1.0)
+    level = active + (1.0 - active) * p["iran.resupply_off_share"]
+    flow = st.pg("iran.resupply_rate") * level[:, None] * p.traits["alignment"]
     militia.receive_weapons(st, flow)
 
 
@@ -142,11 +258,9 @@ def fire_direct(st: State) -> None:
     fire = np.nonzero(s.direct_due == day)[0]
     if st.replaying:
         s.direct_due[fire] = NEVER
-        fire = st.rows[:0]
         target = rp.direct[day]
         if target >= 0:
             s.direct_due[:] = NEVER
-            fire = st.rows
             s.direct_target[:] = target
             if target == _US:
                 st.counts[M["iran_direct_attacks_us"]] = 1
@@ -178,6 +292,16 @@ def fire_direct(st: State) -> None:
     s.grievance[fire] = 0.0
     s.hold_until[fire] = day + p["iran.deescalation_days"][fire].astype(np.int64)
     s.direct_due[fire] = NEVER
+
+
+def assess_risk(st: State) -> None:
+    """Iran's sense of risk grows with what the day's attacks did to Americans (strikes add
+    to it as they land: :func:`struck_ally`)."""
+    p, c = st.p, st.counts
+    added = (p["iran.risk_per_attack"] * c[M["attacks"]]
+             + p["iran.risk_per_wounded"] * c[M["us_wounded"]]
+             + p["iran.risk_per_killed"] * c[M["us_killed"]])
+    st.iran.risk = st.iran.risk + added
 
 
 # --- effects (called by other actors' phases) ---------------------------------------------
@@ -219,3 +343,19 @@ def killed_by_us(st: State, rows: np.ndarray) -> None:
     p = st.p
     st.iran.grievance[rows] += p["iran.grievance_personnel_killed"][rows]
     schedule_direct(st, rows, p["iran.direct_attack_prob_us"][rows], _US)
+
+
+def struck_ally(st: State, rows: np.ndarray, big: np.ndarray, leaders: np.ndarray,
+                alignment: np.ndarray) -> None:
+    """US strikes on a group in replicates ``rows``: a strike at or above the deterrence
+    threshold (``big``) or one killing leaders raises Iran's sense of risk; killing the leaders
+    of an allied group (``alignment`` in [0, 1]) also raises Iran's grievance, and Iran may
+    answer it directly at US forces."""
+    p = st.p
+    st.iran.risk[rows] += (p["iran.risk_per_big_strike"][rows] * big
+                           + p["iran.risk_per_leader_strike"][rows] * leaders)
+    lr = rows[leaders]
+    if lr.size:
+        al = alignment[leaders]
+        st.iran.grievance[lr] += p["iran.grievance_ally_leader"][lr] * al
+        schedule_direct(st, lr, p["iran.direct_attack_prob_ally"][lr] * al, _US)

@@ -1,9 +1,13 @@
-"""The Iraqi government: sovereignty pressure and containment of the militias.
+"""The Iraqi government: sovereignty pressure, containment of the militias, and bargaining.
 
 State: ``sovereignty`` (pressure after foreign strikes on Iraqi soil, e.g. the 5 Jan 2020
 vote to expel foreign troops; decays; sustained, it forces a US drawdown), ``containment``
-(how much the state restrains the militias: raids, pressure to suspend, mediated truces)
-and ``embarrassment`` (the memory of attacks that embarrass the state; decays).
+(how much the state restrains the militias: raids, pressure to suspend, mediated truces),
+``embarrassment`` (the memory of attacks that embarrass the state; decays) and
+``bargaining``: the government's leverage on Tehran and the groups while it negotiates the
+US withdrawal (the 2020 strategic dialogue, the 2021 end of the combat mission, the 2024
+commission) or is embarrassed by attacks.  Bargaining raises Iran's restraint (the
+campaign's switch-off hazard) and each group's chance to suspend.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import militia
 from .maths import approach
 from .measures import M
 from .param import P, Param
@@ -30,7 +35,7 @@ PARAMETERS: dict[str, Param] = {
     "sovereignty_per_israeli_strike": P(0.3, 0, 20, "sovereignty units", "added by an "
                                         "Israeli strike on Iraqi soil"),
     "containment_base": P(0.05, 0, 1, "containment units", "restraint in quiet times"),
-    "containment_w_embarrassment": P(0.02, 0, 1, "per attack-memory unit", "attacks, "
+    "containment_w_embarrassment": P(0.0016, 0, 1, "per attack-memory unit", "attacks, "
                                      "above all on the embassy, embarrass the state"),
     "containment_w_looming": P(0.02, 0, 1, "per US pressure unit", "a looming US "
                                "escalation pushes the state to restrain"),
@@ -42,17 +47,26 @@ PARAMETERS: dict[str, Param] = {
                           "target"),
     "embarrassment_memory_days": P(21.0, 1, 365, "days", "e-folding time of the attack "
                                    "memory that embarrasses the state"),
+    "bargain_w_talks": P(1.0, 0, 10, "bargaining units per driver unit", "leverage from live "
+                         "withdrawal talks and agreements"),
+    "bargain_w_sovereignty": P(0.1, 0, 10, "bargaining units per sovereignty unit", "leverage "
+                               "from sovereignty pressure"),
+    "bargain_w_embarrassment": P(0.02, 0, 10, "bargaining units per attack-memory unit",
+                                 "leverage from embarrassing attacks"),
 }
 """The Iraqi government's parameters (scenario section ``[iraq]``)."""
 
 DECAYS: tuple[tuple[str, str], ...] = (("sovereignty", "iraq.sovereignty_decay_days"),
                                        ("embarrassment", "iraq.embarrassment_memory_days"))
 """State variables that decay daily, with the parameter giving their e-folding time."""
-TRACES: dict[str, str] = {"sovereignty_pressure": "sovereignty", "containment": "containment"}
+TRACES: dict[str, str] = {"sovereignty_pressure": "sovereignty", "containment": "containment",
+                          "iraq_bargaining": "bargaining"}
 """Traced state: trace name -> attribute."""
 
 EMBASSY_EMBARRASSMENT = 3.0
 """An attack on the embassy embarrasses the state as much as this many attacks on bases."""
+RAID_CONTAINMENT = 0.1
+"""Containment a raid adds per raid unit (up to the cap)."""
 
 
 # --- rules --------------------------------------------------------------------------------
@@ -68,6 +82,14 @@ def containment_target(base: np.ndarray, w_embarrassment: np.ndarray,
                    - w_protests * protests, 0.0, cap)
 
 
+def bargaining(w_talks: np.ndarray, talks: float, w_sovereignty: np.ndarray,
+               sovereignty: np.ndarray, w_embarrassment: np.ndarray,
+               embarrassment: np.ndarray) -> np.ndarray:
+    """The government's bargaining leverage (bargaining units): withdrawal talks, sovereignty
+    pressure and embarrassing attacks."""
+    return w_talks * talks + w_sovereignty * sovereignty + w_embarrassment * embarrassment
+
+
 # --- state --------------------------------------------------------------------------------
 
 def init(st: State) -> None:
@@ -76,15 +98,21 @@ def init(st: State) -> None:
     s.sovereignty = np.zeros(n)
     s.containment = np.zeros(n)
     s.embarrassment = np.zeros(n)
+    s.bargaining = np.zeros(n)
 
 
 # --- phases -------------------------------------------------------------------------------
 
 def absorb_shocks(st: State) -> None:
-    """Dated shocks to sovereignty pressure."""
+    """Dated shocks to sovereignty pressure, and raids on the most active group."""
     amount = st.shock("iraq.sovereignty_pressure")
     if amount:
         st.iraq.sovereignty = st.iraq.sovereignty + amount
+    amount = st.shock("iraq.raid")
+    if amount:
+        militia.raided(st, st.rows, militia.blamed_group(st, st.rows), amount)
+        st.iraq.containment = np.minimum(st.iraq.containment + RAID_CONTAINMENT * amount,
+                                         st.p["iraq.containment_cap"])
 
 
 def update_containment(st: State) -> None:
@@ -98,6 +126,9 @@ def update_containment(st: State) -> None:
                                 p["iraq.containment_w_looming"], st.us.pressure,
                                 p["iraq.w_protests"], st.drv.protests, p["iraq.containment_cap"])
     s.containment = approach(s.containment, target, p["iraq.containment_rate"])
+    s.bargaining = bargaining(p["iraq.bargain_w_talks"], st.drv.withdrawal,
+                              p["iraq.bargain_w_sovereignty"], s.sovereignty,
+                              p["iraq.bargain_w_embarrassment"], s.embarrassment)
 
 
 # --- effects (called by other actors' phases) ---------------------------------------------

@@ -1,12 +1,23 @@
-"""The Iran-backed militias: one group per column, stock, grievance, fear, leadership and
-suspension.
+"""The Iran-backed militias: one group per column; campaign-following, self-exciting attacks,
+stock, provocation, fear, leadership and suspension.
 
-State per group (arrays ``(R, G)``): ``capability`` (stock of rockets and drones, filled by
-Iranian resupply, spent by attacks, cut by US and Israeli strikes), ``grievance``
-(excitation: fighters and leaders lost, other groups' attacks), ``fear`` (the belief the US
-will hit hard), ``recent_attacks`` (who the US blames), ``leaderless_until`` and
-``suspended_until``, and the day's attacks ``launched``.  Static traits: ``alignment``
-with Tehran, ``boldness``, a rate offset and the theatres a group operates in.
+A group's daily attack rate on US forces is
+
+    lambda = modifiers * (mu + excitation + w_grievance * grievance)
+
+``mu`` is its base rate, raised (by its alignment with Tehran) while Iran runs a campaign on
+US forces and far more during a Gaza or regional war; ``excitation`` is a linear Hawkes term
+over every group's past attacks (exponential kernel, weeks of memory); grievance is
+provocation by the fighters and leaders US strikes kill.  The ``modifiers`` (fear of the US,
+Iraqi containment, Iran's order to stand down after a halt, stock, suspension,
+leaderlessness) scale the whole rate and never push it up.  Attacks on Israel are a second
+stream, on during a war and strongest during a campaign on Israel.
+
+State per group (arrays ``(R, G)``): ``capability`` (stock of rockets and drones),
+``grievance``, ``fear``, ``excitation`` (the Hawkes state: past attacks, decayed),
+``recent_attacks`` (who the US blames), ``leaderless_until``, ``suspended_until``, and the
+day's attacks ``launched``.  Static traits: ``alignment`` with Tehran, ``boldness``, a rate
+offset and the theatres a group operates in.
 
 The per-group phases take a slice ``gs`` of groups: the batch engine runs them for every
 group at once, each Mesa militia agent for its own column.  A group's decision reads only
@@ -38,62 +49,85 @@ _ATTACK_PURPOSES = [rnd.Purpose.THEATRE, rnd.Purpose.WEAPON, rnd.Purpose.HITS,
                     rnd.Purpose.WOUNDED, rnd.Purpose.LETHAL, rnd.Purpose.KILLED_EXTRA]
 
 PARAMETERS: dict[str, Param] = {
-    "attack_log_rate_base": P(-5.6, -12, 3, "log attacks/day", "log attack rate of an "
-                              "average group at greenlight 0, no grievance, fear or "
-                              "containment"),
-    "w_greenlight": P(6.5, 0, 12, "log-rate per greenlight unit", "following Tehran's lead"),
-    "w_grievance": P(1.5, 0, 6, "log-rate at saturation of g/(1+g)", "revenge and contagion"),
-    "w_boldness": P(1.0, 0, 6, "log-rate per boldness unit", "the adventurous second "
-                    "generation"),
-    "w_fear": P(1.1, 0, 8, "log-rate per fear unit", "deterrence by expected US punishment"),
-    "w_containment": P(2.0, 0, 8, "log-rate per containment unit", "restraint by the Iraqi "
+    "attack_log_rate_base": P(-5.53, -12, 3, "log attacks/day", "log rate of attacks on US "
+                              "forces of an average group outside any campaign, with no fear, "
+                              "containment or excitation"),
+    "w_boldness": P(1.5, 0, 6, "log-rate per boldness unit", "the adventurous second "
+                    "generation attacks outside Tehran's campaigns"),
+    "w_campaign": P(2.2, 0, 12, "log-rate per alignment unit", "how much a campaign on US "
+                    "forces raises a group's rate, by its alignment with Tehran"),
+    "w_campaign_war": P(2.316, 0, 12, "log-rate per alignment and driver unit", "how much more "
+                        "intense a campaign on US forces is during a Gaza or regional war"),
+    "israel_log_rate_base": P(-5.0, -12, 3, "log attacks/day", "log rate of attacks on Israel "
+                              "of a group that operates there, during a war, outside a "
+                              "campaign on Israel"),
+    "w_campaign_israel": P(3.0, 0, 12, "log-rate per alignment unit", "how much a campaign on "
+                           "Israel raises it"),
+    "hawkes_self": P(0.25, 0, 0.95, "attacks per attack", "expected attacks a group's attack "
+                     "triggers later in the same group (self-excitation)"),
+    "hawkes_cross": P(0.05, 0, 0.95, "attacks per attack", "expected attacks a group's attack "
+                      "triggers later in each other group (cross-excitation)"),
+    "hawkes_memory_days": P(21.0, 1, 365, "days", "e-folding time of the excitation kernel "
+                            "(the record in Iraq: 2-6 weeks)"),
+    "w_grievance": P(0.1, 0, 5, "attacks/day per grievance unit", "provocation: grievance "
+                     "(fighters and leaders lost) adds to the rate"),
+    "w_fear": P(1.427, 0, 8, "log-rate per fear unit", "deterrence by expected US punishment"),
+    "w_containment": P(1.35, 0, 8, "log-rate per containment unit", "restraint by the Iraqi "
                        "state"),
+    "w_halt": P(2.995, 0, 20, "log-rate per alignment unit", "how strongly Iran's order to stand "
+                "down after halting a campaign holds a group back"),
     "capability_half": P(15.0, 0.1, 500, "capability units", "stock at which capability "
                          "halves the attack rate"),
     "capability_cap": P(150.0, 1, 5000, "capability units", "storage ceiling of a group"),
     "initial_capability_scale": P(1.0, 0, 10, "multiplier", "scales every group's starting "
                                   "stock"),
-    "max_daily_attacks": P(2, 1, 50, "attacks/day", "a group's daily launch capacity "
+    "max_daily_attacks": P(3, 1, 50, "attacks/day", "a group's daily launch capacity "
                            "(crews and launchers): no more attacks than this in a day",
                            kind="int"),
     "attack_cost": P(1.0, 0.01, 50, "capability units/attack", "stock spent per attack"),
-    "grievance_decay_days": P(30.0, 1, 1000, "days", "e-folding time of grievance (Hawkes "
-                              "memory, 2-6 weeks)"),
-    "fear_decay_days": P(100.0, 1, 1000, "days", "e-folding time of fear"),
-    "contagion": P(0.12, 0, 5, "grievance units per attack", "excitation from any group's "
-                   "attack that day"),
-    "grievance_per_fighter_killed": P(0.08, 0, 5, "grievance units per fighter",
-                                      "excitation from fighters lost"),
-    "grievance_leader_killed": P(1.5, 0, 20, "grievance units", "excitation from a leader "
+    "grievance_decay_days": P(14.0, 1, 1000, "days", "e-folding time of grievance (the memory "
+                              "of provocation)"),
+    "fear_decay_days": P(60.0, 1, 1000, "days", "e-folding time of fear"),
+    "grievance_per_fighter_killed": P(0.1, 0, 5, "grievance units per fighter",
+                                      "provocation by fighters lost"),
+    "grievance_leader_killed": P(1.5, 0, 20, "grievance units", "provocation by a leader "
                                  "lost"),
-    "fear_facilities": P(0.4, 0, 20, "fear units", "fear added to the struck group by a US "
-                         "strike on facilities"),
-    "fear_leaders": P(2.5, 0, 30, "fear units", "fear added to the struck group by a US "
+    "fear_small_strike": P(0.0136, 0, 20, "fear units", "fear added to the struck group by a US "
+                           "strike below the deterrence threshold"),
+    "fear_big_strike": P(3.0, 0, 30, "fear units", "fear added to the struck group by a US "
+                         "strike at or above the deterrence threshold"),
+    "fear_leaders": P(0.3, 0, 30, "fear units", "fear added to the struck group by a US "
                       "leadership strike"),
     "fear_iranian_personnel": P(3.5, 0, 30, "fear units", "fear added to every group when "
                                 "the US kills Iranian personnel"),
     "fear_spillover": P(0.5, 0, 1, "fraction", "share of a strike's fear felt by groups not "
                         "struck"),
     "fear_israeli_strike": P(0.05, 0, 5, "fear units", "fear added by an Israeli strike"),
+    "fear_raid": P(1.0, 0, 20, "fear units per raid unit", "fear added to the raided group by "
+                   "an Iraqi raid"),
     "drone_share_start": P(0.15, 0, 1, "fraction", "share of attacks by drone at the "
                            "scenario start"),
     "drone_share_end": P(0.8, 0, 1, "fraction", "share of attacks by drone at the scenario "
                          "end"),
     "embassy_pull": P(0.15, 0, 5, "weight per grievance unit", "how grievance draws attacks "
                       "to the Baghdad embassy"),
-    "israel_pull": P(1.2, 0, 10, "weight per driver unit", "how a Gaza or regional war draws "
-                     "attacks to Israel"),
-    "jordan_pull": P(0.15, 0, 5, "weight per driver unit", "how a Gaza war opens Jordan as a "
+    "jordan_pull": P(0.02, 0, 5, "weight per driver unit", "how a Gaza war opens Jordan as a "
                      "theatre"),
-    "syria_shift": P(1.5, 0, 10, "weight per pressure unit", "how Iraqi sovereignty pressure "
+    "syria_base": P(0.15, 0, 10, "weight", "preference for US bases in Syria over those in "
+                    "Iraq in peacetime"),
+    "syria_shift": P(0.5, 0, 10, "weight per pressure unit", "how Iraqi sovereignty pressure "
                      "moves attacks from Iraq to Syria"),
+    "syria_war": P(1.2, 0, 10, "weight per driver unit", "how a Gaza or regional war moves "
+                   "attacks to Syria (sparing the Iraqi government)"),
     "suspend_logit_base": P(-9.0, -20, 5, "logit", "daily log-odds a group declares a "
-                            "suspension with no fear or containment"),
+                            "suspension with no fear, containment or bargaining"),
     "suspend_w_fear": P(0.9, 0, 10, "logit per fear unit", "fear pushes toward suspension"),
-    "suspend_w_containment": P(5.0, 0, 20, "logit per containment unit", "Iraqi mediation "
+    "suspend_w_containment": P(4.0, 0, 20, "logit per containment unit", "Iraqi mediation "
                                "pushes toward suspension"),
-    "suspend_w_greenlight": P(2.0, 0, 20, "logit per greenlight unit", "a greenlight keeps "
-                              "aligned groups fighting"),
+    "suspend_w_bargaining": P(1.0, 0, 20, "logit per bargaining unit", "Iraqi bargaining "
+                              "(withdrawal talks) pushes toward suspension"),
+    "suspend_w_campaign": P(3.0, 0, 20, "logit per alignment unit", "a campaign on US forces "
+                            "keeps aligned groups fighting"),
     "suspension_days_mean": P(120.0, 1, 720, "days", "mean length of a suspension (uniform "
                               "on half to 1.5 times this)"),
     "leader_replacement_days": P(60, 1, 720, "days", "how long a group runs leaderless",
@@ -129,11 +163,12 @@ Iraq" are labels for deniability, not separate actors)."""
 DECAYS: tuple[tuple[str, str], ...] = (
     ("grievance", "militia.grievance_decay_days"),
     ("fear", "militia.fear_decay_days"),
-    ("recent_attacks", "militia.grievance_decay_days"),
+    ("recent_attacks", "militia.hawkes_memory_days"),
 )
 """State variables that decay daily, with the parameter giving their e-folding time."""
 TRACES: dict[str, str] = {"militia_fear": "fear", "militia_grievance": "grievance",
-                          "militia_capability": "capability"}
+                          "militia_capability": "capability",
+                          "militia_excitation": "excitation"}
 """Traced state (per group): trace name -> attribute."""
 
 
@@ -146,31 +181,71 @@ def static_log_rate(log_rate_base: np.ndarray, rate_offset: np.ndarray,
     return log_rate_base + rate_offset + w_boldness * boldness
 
 
+def base_rate(static_rate: np.ndarray, alignment: np.ndarray, on_us: np.ndarray,
+              w_campaign: np.ndarray, w_campaign_war: np.ndarray, war: float) -> np.ndarray:
+    """A group's base rate of attacks on US forces (attacks/day): its static rate, raised by
+    its alignment while a campaign on US forces is on, more during a war."""
+    return np.exp(static_rate + alignment * on_us * (w_campaign + w_campaign_war * war))
+
+
+def israel_rate(mask_israel: np.ndarray, log_rate_base: np.ndarray, alignment: np.ndarray,
+                on_israel: np.ndarray, w_campaign_israel: np.ndarray, war: float) -> np.ndarray:
+    """A group's rate of attacks on Israel (attacks/day): only during a war and only for
+    groups that operate there, raised by alignment during a campaign on Israel."""
+    return (mask_israel * min(war, 1.0)
+            * np.exp(log_rate_base + alignment * on_israel * w_campaign_israel))
+
+
+def excitation(state: np.ndarray, total: np.ndarray, alpha_self: np.ndarray,
+               alpha_cross: np.ndarray, decay: np.ndarray) -> np.ndarray:
+    """The Hawkes term (attacks/day) of each group from the excitation state (past attacks,
+    each decayed by ``decay = exp(-1/memory)`` a day) of its own (``state``) and of all groups
+    (``total``, summed over groups): the discrete exponential kernel ``(1 - decay) *
+    decay**(lag - 1)`` sums to one, so an attack triggers ``alpha_self`` later attacks in its
+    own group and ``alpha_cross`` in each other group, on average.
+
+    >>> float(excitation(np.array([1.0]), np.array([1.0]), 0.5, 0.0, 0.0)[0])
+    0.5
+    """
+    return (1.0 - decay) * (alpha_self * state + alpha_cross * (total - state))
+
+
+def branching_ratio(alpha_self: float, alpha_cross: float, groups: int) -> float:
+    """Expected attacks triggered, directly, by one attack: the spectral radius of the
+    excitation matrix (``alpha_self`` on the diagonal, ``alpha_cross`` elsewhere).  The
+    process is stationary when it is below one.
+
+    >>> branching_ratio(0.3, 0.05, 4)
+    0.45
+    """
+    return round(alpha_self + (groups - 1) * alpha_cross, 12)
+
+
+def modifiers(availability: np.ndarray, capability: np.ndarray, capability_half: np.ndarray,
+              w_fear: np.ndarray, fear: np.ndarray, w_containment: np.ndarray,
+              containment: np.ndarray, w_halt: np.ndarray, alignment: np.ndarray,
+              halt: np.ndarray) -> np.ndarray:
+    """What scales a group's whole rate, in [0, 1]: its condition (:func:`availability`), its
+    stock (``capability / (capability + capability_half)``), and ``exp(-(w_fear * fear +
+    w_containment * containment + w_halt * alignment * halt))``.  Decreasing in fear,
+    containment and the halt order; increasing in stock."""
+    return (availability * (capability / (capability + capability_half))
+            * np.exp(-(w_fear * fear + w_containment * containment
+                       + w_halt * alignment * halt)))
+
+
+def attack_rate(mods: np.ndarray, base: np.ndarray, excite: np.ndarray,
+                w_grievance: np.ndarray, grievance: np.ndarray) -> np.ndarray:
+    """A group's expected attacks on US forces on the day (Poisson rate): the modifiers times
+    the base rate plus excitation plus provocation (linear: it does not saturate)."""
+    return mods * (base + excite + w_grievance * grievance)
+
+
 def availability(suspended: np.ndarray, leaderless: np.ndarray,
                  leaderless_factor: np.ndarray) -> np.ndarray:
     """Attack-rate multiplier from the group's condition: 0 while suspended,
     ``leaderless_factor`` while leaderless, 1 otherwise."""
     return np.where(suspended, 0.0, np.where(leaderless, leaderless_factor, 1.0))
-
-
-def attack_rate(static_rate: np.ndarray, greenlight_gain: np.ndarray, greenlight: np.ndarray,
-                w_grievance: np.ndarray, grievance: np.ndarray, w_fear: np.ndarray,
-                fear: np.ndarray, w_containment: np.ndarray, containment: np.ndarray,
-                capability: np.ndarray, capability_half: np.ndarray,
-                multiplier: np.ndarray) -> np.ndarray:
-    """Expected attacks on the day (Poisson rate, attacks/day) of one group.
-
-    A log-linear rate: Tehran's greenlight (``greenlight_gain`` = weight x the group's
-    alignment) and grievance push it up, grievance through ``g / (1 + g)`` so that
-    self-excitation saturates (at most a factor ``exp(w_grievance)``); fear of the US and Iraqi
-    containment push it down.  It is scaled by stock (``capability / (capability +
-    capability_half)``) and by :func:`availability`.  Decreasing in ``fear`` and
-    ``containment``, increasing in greenlight, grievance and stock.
-    """
-    log_rate = (static_rate + greenlight_gain * greenlight
-                + w_grievance * (grievance / (1.0 + grievance)) - w_fear * fear
-                - w_containment * containment)
-    return np.exp(log_rate) * (capability / (capability + capability_half)) * multiplier
 
 
 def attacks_within_stock(count: np.ndarray, capability: np.ndarray, attack_cost: np.ndarray,
@@ -188,21 +263,19 @@ def spend(capability: np.ndarray, attacks: np.ndarray, attack_cost: np.ndarray) 
 
 
 def theatre_weights(mask: np.ndarray, presence_iraq: np.ndarray, troops_syria: np.ndarray,
-                    sovereignty: np.ndarray, syria_shift: np.ndarray, grievance: np.ndarray,
-                    embassy_pull: np.ndarray, gaza: float, jordan_pull: np.ndarray,
-                    regional: float, israel_pull: np.ndarray) -> np.ndarray:
-    """Unnormalised preference of a group for each theatre, shape ``(..., 5)``.
-
-    Iraq in proportion to the US presence there; Syria more as Iraqi sovereignty pressure makes
-    attacks on Iraqi soil costly; the embassy with grievance; Jordan and Israel only during a
-    Gaza or regional war.  ``mask`` (``(..., 5)`` of 0/1) keeps the group's own theatres.
-    """
+                    syria_base: np.ndarray, syria_shift: np.ndarray, sovereignty: np.ndarray,
+                    syria_war: np.ndarray, grievance: np.ndarray, embassy_pull: np.ndarray,
+                    jordan_pull: np.ndarray, war: float) -> np.ndarray:
+    """Unnormalised preference of a group among the US theatres, shape ``(..., 4)``: Iraq in
+    proportion to the US presence there; Syria a little in peacetime, more as Iraqi
+    sovereignty pressure makes attacks on Iraqi soil costly and during a war (which the groups
+    fought mostly from and in Syria, sparing the government in Baghdad); the embassy with
+    grievance; Jordan only during a war.  ``mask`` keeps the group's own theatres."""
     w = np.stack([
         presence_iraq + 0.0 * grievance,
-        troops_syria * (1.0 + syria_shift * sovereignty),
+        troops_syria * (syria_base + syria_shift * sovereignty + syria_war * war),
         embassy_pull * grievance,
-        jordan_pull * gaza + 0.0 * grievance,
-        israel_pull * (gaza + regional) + 0.0 * grievance,
+        jordan_pull * war + 0.0 * grievance,
     ], axis=-1)
     return w * mask
 
@@ -216,12 +289,13 @@ def drone_share(start_share: np.ndarray, end_share: np.ndarray, day: int,
 
 def suspension_probability(logit_base: np.ndarray, w_fear: np.ndarray, fear: np.ndarray,
                            w_containment: np.ndarray, containment: np.ndarray,
-                           w_greenlight: np.ndarray, alignment: np.ndarray,
-                           greenlight: np.ndarray) -> np.ndarray:
-    """Daily chance a group declares a suspension: fear of the US and Iraqi mediation push
-    toward it, Tehran's greenlight (weighted by alignment) holds it back."""
+                           w_bargaining: np.ndarray, bargaining: np.ndarray,
+                           w_campaign: np.ndarray, alignment: np.ndarray,
+                           on_us: np.ndarray) -> np.ndarray:
+    """Daily chance a group declares a suspension: fear of the US, Iraqi mediation and Iraqi
+    bargaining push toward it; a campaign on US forces holds aligned groups back."""
     return sigmoid(logit_base + w_fear * fear + w_containment * containment
-                   - w_greenlight * alignment * greenlight)
+                   + w_bargaining * bargaining - w_campaign * alignment * on_us)
 
 
 def suspension_days(mean_days: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -229,20 +303,34 @@ def suspension_days(mean_days: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.maximum(np.round(mean_days * (0.5 + u)), 1.0).astype(np.int64)
 
 
-def strike_fear(tier: np.ndarray, facilities: np.ndarray, leaders: np.ndarray) -> np.ndarray:
-    """Fear a US strike of ``tier`` puts into the group it hits."""
-    return np.where(tier == _FACILITIES, facilities, np.where(tier >= _LEADERS, leaders, 0.0))
+def strike_fear(tier: np.ndarray, big: np.ndarray, small: np.ndarray, large: np.ndarray,
+                leaders: np.ndarray) -> np.ndarray:
+    """Fear a US strike puts into the group it hits: a strike at or above the deterrence
+    threshold (``big``) deters (``large``), one below it barely (``small``: it provokes
+    instead, through the fighters it kills); a leadership strike adds ``leaders``."""
+    fear = np.where(big, large, small)
+    return np.where(tier >= _LEADERS, fear + leaders, np.where(tier >= _FACILITIES, fear, 0.0))
+
+
+def row_sum(a: np.ndarray) -> np.ndarray:
+    """Sum over the group axis, column by column in a fixed order (so that one replicate or
+    many give the same floating-point result)."""
+    out = a[:, 0].copy()
+    for j in range(1, a.shape[1]):
+        out += a[:, j]
+    return out
 
 
 # --- state --------------------------------------------------------------------------------
 
 def init(st: State) -> None:
-    """The groups on the first day: their initial stocks, no grievance, fear or
+    """The groups on the first day: their initial stocks, no grievance, fear, excitation or
     suspension, leaders alive."""
     s, n, g, p = st.militia, st.n, st.g, st.p
     s.capability = p.traits["initial_capability"] * st.pg("militia.initial_capability_scale")
     s.grievance = np.zeros((n, g))
     s.fear = np.zeros((n, g))
+    s.excitation = np.zeros((n, g))
     s.leaderless_until = np.full((n, g), NEVER, dtype=np.int64)
     s.suspended_until = np.full((n, g), NEVER, dtype=np.int64)
     s.recent_attacks = np.zeros((n, g))
@@ -253,12 +341,13 @@ def init(st: State) -> None:
     s.static_rate = static_log_rate(st.pg("militia.attack_log_rate_base"),
                                     p.traits["rate_offset"], st.pg("militia.w_boldness"),
                                     p.traits["boldness"])
-    s.greenlight_gain = st.pg("militia.w_greenlight") * p.traits["alignment"]
+    s.hawkes_decay = np.exp(-1.0 / st.pg("militia.hawkes_memory_days"))
+    s.mask_israel = np.repeat(p.theatre_mask[None, :, _ISRAEL], n, axis=0)
 
 
 def stock_share(st: State) -> np.ndarray:
     """Mean stock of the groups as a share of their storage ceiling, ``(R,)``."""
-    return (st.militia.capability @ np.ones(st.g)) / (st.p["militia.capability_cap"] * st.g)
+    return row_sum(st.militia.capability) / (st.p["militia.capability_cap"] * st.g)
 
 
 # --- phases -------------------------------------------------------------------------------
@@ -295,8 +384,8 @@ def attack(st: State, gs: slice) -> None:
     weapon; while replaying, the recorded attacks instead.
 
     Adds to the day's attack counts by theatre; spends stock; remembers who attacked US
-    forces (``recent_attacks``); leaves the attacks in ``st.attacks_today`` for
-    :func:`sim.model.us.take_casualties`.
+    forces (``recent_attacks``) and what each group launched (``launched``); leaves the
+    attacks in ``st.attacks_today`` for :func:`sim.model.us.take_casualties`.
     """
     s, p, day = st.militia, st.p, st.day
     gidx = st.group_index[gs]
@@ -316,18 +405,34 @@ def attack(st: State, gs: slice) -> None:
                 s.capability[:, gi] = spend(s.capability[:, gi], rec[j].sum(),
                                             p["militia.attack_cost"])
         return
-    mult = availability(s.suspended_until[:, gs] >= day, s.leaderless_until[:, gs] >= day,
-                        st.pg("militia.leaderless_rate_factor")[:, gs])
-    lam = attack_rate(
-        s.static_rate[:, gs], s.greenlight_gain[:, gs], st.iran.greenlight_g[:, gs],
-        st.pg("militia.w_grievance")[:, gs], s.grievance[:, gs],
+    drv, iran = st.drv, st.iran
+    alignment = p.traits["alignment"][:, gs]
+    mods = modifiers(
+        availability(s.suspended_until[:, gs] >= day, s.leaderless_until[:, gs] >= day,
+                     st.pg("militia.leaderless_rate_factor")[:, gs]),
+        s.capability[:, gs], st.pg("militia.capability_half")[:, gs],
         st.pg("militia.w_fear")[:, gs], s.fear[:, gs], st.pg("militia.w_containment")[:, gs],
-        np.repeat(st.iraq.containment[:, None], ng, axis=1), s.capability[:, gs],
-        st.pg("militia.capability_half")[:, gs], mult)
+        st.iraq.containment[:, None], st.pg("militia.w_halt")[:, gs], alignment,
+        iran.halt[:, None])
+    excite = excitation(s.excitation[:, gs], row_sum(s.excitation)[:, None],
+                        st.pg("militia.hawkes_self")[:, gs], st.pg("militia.hawkes_cross")[:, gs],
+                        s.hawkes_decay[:, gs])
+    lam_us = attack_rate(mods, base_rate(s.static_rate[:, gs], alignment, iran.on_us[:, None],
+                                         st.pg("militia.w_campaign")[:, gs],
+                                         st.pg("militia.w_campaign_war")[:, gs], drv.war),
+                         excite, st.pg("militia.w_grievance")[:, gs], s.grievance[:, gs])
+    if drv.war > 0:
+        lam_israel = mods * israel_rate(s.mask_israel[:, gs],
+                                        st.pg("militia.israel_log_rate_base")[:, gs], alignment,
+                                        iran.on_israel[:, None],
+                                        st.pg("militia.w_campaign_israel")[:, gs], drv.war)
+        lam_total = lam_us + lam_israel
+    else:  # no attacks on Israel outside a war (israel_rate is zero): skip the arithmetic
+        lam_israel, lam_total = None, lam_us
     u_attack, u_suspend = rnd.uniform_pair(st.keys_col, day, s.actor[gs],
                                            rnd.Purpose.ATTACKS)
     s.u_suspend[:, gs] = u_suspend
-    attacks = rnd.poisson(lam, u_attack)
+    attacks = rnd.poisson(lam_total, u_attack)
     idx = np.flatnonzero(attacks)
     if not idx.size:
         return
@@ -336,12 +441,16 @@ def attack(st: State, gs: slice) -> None:
     n_att = attacks_within_stock(attacks.reshape(-1)[idx], s.capability[r, gi],
                                  p["militia.attack_cost"][r],
                                  p["militia.max_daily_attacks"][r].astype(np.int64))
-    drv = st.drv
-    weights = theatre_weights(
-        p.theatre_mask[gi], st.us.presence_iraq[r], p["us.troops_syria"][r],
-        st.iraq.sovereignty[r], p["militia.syria_shift"][r], s.grievance[r, gi],
-        p["militia.embassy_pull"][r], drv.gaza, p["militia.jordan_pull"][r], drv.regional,
-        p["militia.israel_pull"][r])
+    us_w = theatre_weights(
+        p.theatre_mask[gi, :_ISRAEL], st.us.presence_iraq[r], p["us.troops_syria"][r],
+        p["militia.syria_base"][r], p["militia.syria_shift"][r], st.iraq.sovereignty[r],
+        p["militia.syria_war"][r], s.grievance[r, gi], p["militia.embassy_pull"][r],
+        p["militia.jordan_pull"][r], drv.war)
+    us_total = row_sum(us_w)
+    lu = lam_us.reshape(-1)[idx]
+    li = lam_israel.reshape(-1)[idx] if lam_israel is not None else np.zeros(idx.size)
+    share = np.where(us_total > 0, lu / np.where(us_total > 0, us_total, 1.0), 0.0)
+    weights = np.concatenate([us_w * share[:, None], li[:, None]], axis=1)
     # one hash pass for the six draws of every attacking group-day
     ek = rnd.event_keys(day, s.codes, _ATTACK_PURPOSES)
     u6 = rnd.uniform_keyed(st.keys[r][:, None], ek[gi])
@@ -360,22 +469,18 @@ def attack(st: State, gs: slice) -> None:
     s.launched[r, gi] = n_att
 
 
-def contagion(st: State, gs: slice) -> None:
-    """Every attack of the day, by any group, excites every group's grievance."""
-    total = st.counts[M["attacks"]] + st.counts[M["attacks_israel"]]
-    hit = np.flatnonzero(total)
-    if hit.size:
-        s = st.militia
-        s.grievance[hit, gs] = (s.grievance[hit, gs]
-                                + st.p["militia.contagion"][hit, None] * total[hit, None])
+def excite(st: State, gs: slice) -> None:
+    """The day's attacks join each group's excitation state (which decays by the kernel's
+    daily factor): tomorrow's Hawkes term reads it."""
+    s = st.militia
+    s.excitation[:, gs] = s.excitation[:, gs] * s.hawkes_decay[:, gs] + s.launched[:, gs]
 
 
 def consider_suspension(st: State, gs: slice) -> None:
-    """A group may declare a suspension under fear and Iraqi mediation (while replaying:
-    the suspensions the record shows)."""
+    """A group may declare a suspension under fear, Iraqi mediation and bargaining (while
+    replaying: the suspensions the record shows)."""
     s, p, day = st.militia, st.p, st.day
     gidx = st.group_index[gs]
-    ng = len(gidx)
     free = s.suspended_until[:, gs] < day
     if st.replaying:
         susp = st.setup.replay.suspend[day][gs][None, :] & free
@@ -383,13 +488,13 @@ def consider_suspension(st: State, gs: slice) -> None:
         p_susp = suspension_probability(
             st.pg("militia.suspend_logit_base")[:, gs], st.pg("militia.suspend_w_fear")[:, gs],
             s.fear[:, gs], st.pg("militia.suspend_w_containment")[:, gs],
-            np.repeat(st.iraq.containment[:, None], ng, axis=1),
-            st.pg("militia.suspend_w_greenlight")[:, gs], p.traits["alignment"][:, gs],
-            st.iran.greenlight_g[:, gs])
+            st.iraq.containment[:, None], st.pg("militia.suspend_w_bargaining")[:, gs],
+            st.iraq.bargaining[:, None], st.pg("militia.suspend_w_campaign")[:, gs],
+            p.traits["alignment"][:, gs], st.iran.on_us[:, None])
         susp = (s.u_suspend[:, gs] < p_susp) & free
     sidx = np.flatnonzero(susp)
     if sidx.size:
-        r, j = np.divmod(sidx, ng)
+        r, j = np.divmod(sidx, len(gidx))
         gi = gidx[j]
         dur = suspension_days(p["militia.suspension_days_mean"][r],
                               st.u_groups(rnd.Purpose.SUSPEND_DAYS, r, gi))
@@ -412,12 +517,14 @@ def blamed_group(st: State, rows: np.ndarray) -> np.ndarray:
 
 
 def struck_by_us(st: State, rows: np.ndarray, target: np.ndarray, tier: np.ndarray,
-                 fighters: np.ndarray, cut: np.ndarray) -> None:
+                 fighters: np.ndarray, cut: np.ndarray, big: np.ndarray) -> None:
     """A US strike of ``tier`` on group ``target`` in replicates ``rows``: the struck group
-    loses a share ``cut`` of its stock and ``fighters`` fighters (grievance), its leaders
-    under the leaders and Iranian-personnel tiers (it runs leaderless for a while); every
-    group fears the US more, the struck one most, and all of them far more when Iranian
-    personnel are killed.  A strike on Iranian territory touches no group's stock."""
+    loses a share ``cut`` of its stock and ``fighters`` fighters (grievance: provocation), its
+    leaders under the leaders and Iranian-personnel tiers (more grievance; it runs leaderless
+    for a while).  Fear follows the strike's size: a strike at or above the deterrence
+    threshold (``big``) deters the struck group and, by a share, every other; a small one
+    barely.  Killing Iranian personnel frightens every group.  A strike on Iranian territory
+    touches no group's stock."""
     s, p, day = st.militia, st.p, st.day
     on_proxies = tier < _TERRITORY
     pr, pt = rows[on_proxies], target[on_proxies]
@@ -430,7 +537,8 @@ def struck_by_us(st: State, rows: np.ndarray, target: np.ndarray, tier: np.ndarr
         s.leaderless_until[lr, lt] = day + p["militia.leader_replacement_days"][lr].astype(
             np.int64)
     s.grievance[pr, pt] += griev[on_proxies]
-    fear = strike_fear(tier, p["militia.fear_facilities"][rows], p["militia.fear_leaders"][rows])
+    fear = strike_fear(tier, big, p["militia.fear_small_strike"][rows],
+                       p["militia.fear_big_strike"][rows], p["militia.fear_leaders"][rows])
     spill = p["militia.fear_spillover"][rows]
     s.fear[rows] += (fear * spill)[:, None]
     s.fear[pr, pt] += (fear * (1.0 - spill))[on_proxies]
@@ -449,3 +557,9 @@ def struck_by_israel(st: State, rows: np.ndarray, target: np.ndarray, strikes: n
     s.capability[rows, target] *= keep
     s.grievance[rows, target] += p["militia.grievance_per_fighter_killed"][rows] * fighters
     s.fear[rows] += (p["militia.fear_israeli_strike"][rows] * strikes)[:, None]
+
+
+def raided(st: State, rows: np.ndarray, target: np.ndarray, amount: float) -> None:
+    """An Iraqi raid on group ``target`` in replicates ``rows`` (``amount`` raid units): the
+    group's fear rises."""
+    st.militia.fear[rows, target] += st.p["militia.fear_raid"][rows] * amount

@@ -55,6 +55,8 @@ class Purpose:
     US_RESPOND = 30
     US_LAG = 31
     US_FIGHTERS = 32
+    US_TARGETS = 33
+    CAMPAIGN = 40
 
 
 def _mix_int(x: int) -> int:

@@ -31,6 +31,7 @@ class ReplaySchedule:
         direct: ``(D,)`` Iranian direct attack: -1 none, else a DirectTarget code;
             direct_wounded, direct_killed ``(D,)``.
         suspend: ``(D, G)`` declared suspensions.
+        campaign: ``(D,)`` the campaign the record implies (a Campaign code).
         branch: the branch date (last replayed day).
     """
 
@@ -46,6 +47,7 @@ class ReplaySchedule:
     direct_wounded: np.ndarray
     direct_killed: np.ndarray
     suspend: np.ndarray
+    campaign: np.ndarray
     branch: dt.date | None = None
 
     @classmethod
@@ -55,7 +57,7 @@ class ReplaySchedule:
         return cls(-1, np.zeros((days, groups, N_THEATRES), dtype=np.int64), z.copy(),
                    z.copy(), z.copy(), z.copy(), z.copy(), z.copy(),
                    np.full(days, -1, dtype=np.int64), z.copy(), z.copy(),
-                   np.zeros((days, groups), dtype=bool))
+                   np.zeros((days, groups), dtype=bool), z.copy())
 
     def active(self, day: int) -> bool:
         """Whether ``day`` is replayed."""

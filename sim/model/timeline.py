@@ -22,6 +22,14 @@ DRIVERS: dict[str, str] = {
     "gaza_war": "an ongoing Israel-Hamas war in Gaza",
     "gaza_truce": "a truce in the Gaza war (suppresses the gaza_war effect while on)",
     "regional_war": "a wider regional war (e.g. Israel-Hezbollah, 2024)",
+    "us_threat": "explicit US threats of escalation against Iran or its proxies (e.g. the "
+                 "September 2020 warning that the embassy would close and strikes follow)",
+    "withdrawal_demand": "an unanswered Iraqi demand that US forces leave (the 5 Jan 2020 "
+                         "parliamentary vote, until the 26 Jul 2021 agreement), which the "
+                         "groups pressed by force",
+    "withdrawal_talks": "live US-Iraqi talks or agreements on the withdrawal of US forces "
+                        "(the 2020 strategic dialogue, the 2021 end of the combat mission, the "
+                        "2024 Higher Military Commission)",
 }
 """Exogenous drivers a scenario timeline can switch on, by name (strength 0 to 5; 1 is the
 documented intensity)."""
@@ -33,6 +41,8 @@ SHOCK_TARGETS: dict[str, str] = {
     "iraq.sovereignty_pressure": "added to Iraqi sovereignty pressure",
     "iran.killed_by_israel": "added to Iran's grievance, and Iran weighs a direct attack on "
                              "Israel as after an Israeli strike that killed its personnel",
+    "iraq.raid": "an Iraqi security raid on the most active group: its fear rises by the "
+                 "amount and the state's containment by a tenth of it (e.g. June 2020)",
 }
 """State variables a dated timeline shock may bump, with what the amount means."""
 
@@ -75,10 +85,11 @@ def effective_gaza(gaza_war: float, gaza_truce: float) -> float:
 
 class DayDrivers:
     """One day's exogenous driver values, as floats, with the combinations the rules use:
-    ``gaza`` (net of a truce) and ``war`` (a Gaza or regional war)."""
+    ``gaza`` (net of a truce: the tempo of fighting), ``gaza_war`` (the war itself, truce or
+    not: what motivates a campaign) and ``war`` (a Gaza or regional war, net of a truce)."""
 
     __slots__ = ("max_pressure", "unrest", "talks", "regional", "protests", "election",
-                 "gaza", "war")
+                 "gaza", "gaza_war", "war", "threat", "withdrawal", "demand")
 
     def __init__(self, row: np.ndarray):
         d = _DRIVER_INDEX
@@ -89,7 +100,11 @@ class DayDrivers:
         self.protests = float(row[d["iraqi_protests"]])
         self.election = float(row[d["us_election"]])
         self.gaza = float(effective_gaza(row[d["gaza_war"]], row[d["gaza_truce"]]))
+        self.gaza_war = float(row[d["gaza_war"]])
         self.war = self.gaza + self.regional
+        self.threat = float(row[d["us_threat"]])
+        self.withdrawal = float(row[d["withdrawal_talks"]])
+        self.demand = float(row[d["withdrawal_demand"]])
 
 
 @dataclass

@@ -78,6 +78,15 @@ class StrikeCountry(Coded):
     IRAN = 2
 
 
+class Campaign(Coded):
+    """Iran's proxy campaign, a latent state every aligned group follows: none, a campaign
+    on US forces, or one on Israel only."""
+
+    OFF = 0
+    ON_US = 1
+    ON_ISRAEL = 2
+
+
 class DirectTarget(Coded):
     """Whom an Iranian direct attack is aimed at."""
 

@@ -1,11 +1,12 @@
-"""The United States: domestic pressure, credibility, posture, the casualties of attacks on
+"""The United States: domestic pressure, posture, the casualties of attacks on
 its forces, and scheduled responses.
 
 State: ``pressure`` (domestic pressure to respond, from casualties and attack tempo;
-decays), ``credibility`` (what adversaries infer from the recent record of US responses;
-decays), a scheduled response (``due``, ``due_tier``), ``presence_iraq`` and the drawdown
-bookkeeping.  Policy levers (per replicate): the trigger, the ordinary and highest tiers,
-the lag, force protection and troop levels.
+decays; a strike relieves it), ``resolve`` (the US's accumulated resolve to answer big: the
+toll of a campaign, decaying slowly; the size of its strikes grows with it and a strike above
+the deterrence threshold spends it), a scheduled response (``due``, ``due_tier``),
+``presence_iraq`` and the drawdown bookkeeping.  Policy levers (per replicate): the
+trigger, the ordinary and highest tiers, the lag, force protection and troop levels.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ _DEATHS, _CASUALTIES, _STREAK, _NEVER = (int(t) for t in Trigger)
 _S_IRAQ, _S_SYRIA, _S_IRAN = (int(c) for c in StrikeCountry)
 _ISRAEL_THEATRE = int(Theatre.ISRAEL)
 _US_PURPOSES = [rnd.Purpose.US_RESPOND, rnd.Purpose.US_LAG]
+_STRIKE_PURPOSES = [rnd.Purpose.US_TARGETS, rnd.Purpose.US_FIGHTERS]
 
 PARAMETERS: dict[str, Param] = {
     "trigger": P("deaths", unit="policy", doc="what the US answers: deaths (documented), "
@@ -40,8 +42,11 @@ PARAMETERS: dict[str, Param] = {
                   choices=TIERS, kind="enum"),
     "respond_prob_trigger": P(0.92, 0, 1, "probability", "chance the US answers a day that "
                               "meets its trigger"),
-    "respond_prob_other": P(0.05, 0, 1, "probability", "chance the US answers an attack day "
-                            "that does not meet its trigger"),
+    "respond_logit_base": P(-5.1, -20, 5, "logit", "daily log-odds the US answers an attack "
+                            "day that does not meet its trigger, at zero pressure"),
+    "respond_w_pressure": P(1.82, 0, 10, "logit per pressure unit", "how domestic pressure "
+                            "(the tempo and toll of attacks) raises that log-odds: the US "
+                            "answers rarely in quiet years and often in a war"),
     "lag_min_days": P(1, 0, 30, "days", "shortest delay from decision to strike", kind="int"),
     "lag_max_days": P(5, 0, 60, "days", "longest delay from decision to strike", kind="int"),
     "pressure_decay_days": P(20.0, 1, 365, "days", "e-folding time of domestic pressure"),
@@ -73,13 +78,19 @@ PARAMETERS: dict[str, Param] = {
                                      "that, sustained, forces a drawdown"),
     "drawdown_pressure_days": P(150, 1, 2000, "days", "how long it must be sustained",
                                 kind="int"),
-    "credibility_decay_days": P(180.0, 1, 2000, "days", "e-folding time of US credibility"),
-    "credibility_facilities": P(0.15, 0, 10, "credibility units", "added by a strike on "
-                                "facilities"),
-    "credibility_leaders": P(1.0, 0, 10, "credibility units", "added by a leadership "
-                             "strike"),
-    "credibility_iranian": P(2.0, 0, 10, "credibility units", "added by killing Iranian "
-                             "personnel or striking Iran"),
+    "targets_log_base": P(0.3, -5, 5, "log targets", "log of the mean number of targets "
+                          "beyond the first that a strike hits, with no resolve"),
+    "targets_w_resolve": P(0.266, 0, 3, "log targets per resolve unit", "how the US's "
+                           "accumulated resolve enlarges its strikes (they grew through the "
+                           "2023-24 surge: two or three sites each, then 85 targets)"),
+    "resolve_per_attack": P(0.045, 0, 5, "resolve units per attack", "each attack on US "
+                            "forces adds to the US's resolve to answer big"),
+    "resolve_per_wounded": P(0.05, 0, 5, "resolve units per American wounded", ""),
+    "resolve_per_killed": P(1.0, 0, 50, "resolve units per American killed", ""),
+    "resolve_decay_days": P(365.0, 1, 2000, "days", "e-folding time of resolve (a big strike "
+                            "spends it)"),
+    "deter_threshold_targets": P(20, 1, 1000, "targets", "strikes hitting at least this many "
+                                 "targets deter; smaller ones provoke", kind="int"),
     "hit_prob_rocket": P(0.08, 0, 1, "probability", "chance an undefeated rocket attack "
                          "wounds anyone"),
     "hit_prob_drone": P(0.15, 0, 1, "probability", "chance an undefeated drone attack "
@@ -87,25 +98,23 @@ PARAMETERS: dict[str, Param] = {
     "wounded_per_hit": P(5.0, 0, 100, "people", "mean wounded of a wounding attack"),
     "lethal_prob_rocket": P(0.012, 0, 1, "probability", "chance an undefeated rocket "
                             "attack kills an American"),
-    "lethal_prob_drone": P(0.02, 0, 1, "probability", "chance an undefeated drone attack "
+    "lethal_prob_drone": P(0.006, 0, 1, "probability", "chance an undefeated drone attack "
                            "kills an American"),
     "killed_extra_mean": P(0.6, 0, 20, "people", "mean further deaths in a lethal attack"),
     "exposure_embassy": P(0.5, 0, 5, "multiplier", "exposure of embassy staff relative to "
                           "a base"),
     "exposure_jordan": P(2.5, 0, 10, "multiplier", "exposure at small outposts in Jordan"),
-    "capability_cut_facilities": P(0.15, 0, 1, "fraction", "share of the struck group's "
-                                   "stock destroyed by a strike on facilities"),
-    "capability_cut_leaders": P(0.25, 0, 1, "fraction", "share destroyed by a leadership "
-                                "strike"),
-    "fighters_killed_mean": P(4.0, 0, 100, "people", "mean militia fighters killed per US "
-                              "strike"),
+    "capability_cut_per_target": P(0.03, 0, 1, "fraction per target", "share of the struck "
+                                   "group's stock each target hit destroys"),
+    "fighters_per_target": P(1.5, 0, 100, "people per target", "mean militia fighters killed "
+                             "per target hit"),
 }
 """The US parameters (scenario section ``[us]``)."""
 
 DECAYS: tuple[tuple[str, str], ...] = (("pressure", "us.pressure_decay_days"),
-                                       ("credibility", "us.credibility_decay_days"))
+                                       ("resolve", "us.resolve_decay_days"))
 """State variables that decay daily, with the parameter giving their e-folding time."""
-TRACES: dict[str, str] = {"us_pressure": "pressure", "us_credibility": "credibility",
+TRACES: dict[str, str] = {"us_pressure": "pressure", "us_resolve": "resolve",
                           "presence_iraq": "presence_iraq"}
 """Traced state: trace name -> attribute."""
 
@@ -170,11 +179,28 @@ def trigger_met(trigger: np.ndarray, killed: np.ndarray, wounded: np.ndarray,
 
 
 def response_probability(trigger: np.ndarray, met: np.ndarray, attack_day: np.ndarray | bool,
-                         prob_trigger: np.ndarray, prob_other: np.ndarray) -> np.ndarray:
-    """Chance the US decides today to retaliate: high when the trigger is met, small on other
-    attack days, zero under the ``never`` doctrine."""
-    p = np.where(met, prob_trigger, np.where(attack_day, prob_other, 0.0))
+                         prob_trigger: np.ndarray, logit_base: np.ndarray,
+                         w_pressure: np.ndarray, pressure: np.ndarray) -> np.ndarray:
+    """Chance the US decides today to retaliate: high when the trigger is met; on other attack
+    days it grows with domestic pressure (rare in quiet years, often in a war); zero under the
+    ``never`` doctrine.  Increasing in pressure.
+
+    >>> p = response_probability(np.array([0, 0]), np.array([False, False]), True, 0.9,
+    ...                          -5.0, 0.6, np.array([0.0, 5.0]))
+    >>> bool(p[1] > p[0])
+    True
+    """
+    other = 1.0 / (1.0 + np.exp(-(logit_base + w_pressure * pressure)))
+    p = np.where(met, prob_trigger, np.where(attack_day, other, 0.0))
     return np.where(trigger == _NEVER, 0.0, p)
+
+
+def strike_targets(resolve: np.ndarray, log_base: np.ndarray, w_resolve: np.ndarray,
+                   u: np.ndarray) -> np.ndarray:
+    """Targets a strike hits: one plus a Poisson count whose mean grows exponentially with the
+    US's accumulated resolve (a few sites for an ordinary answer; dozens at the end of a long,
+    costly campaign: 85 on 2 Feb 2024).  Never fewer when resolve is higher, on the same draw."""
+    return 1 + rnd.poisson(np.exp(log_base + w_resolve * resolve), u)
 
 
 def response_tier(pressure: np.ndarray, first_tier: np.ndarray, max_tier: np.ndarray,
@@ -204,22 +230,19 @@ def strike_country(tier: np.ndarray, sovereignty: np.ndarray,
                     np.where(sovereignty > syria_threshold, _S_SYRIA, _S_IRAQ))
 
 
-def strike_credibility(tier: np.ndarray, facilities: np.ndarray, leaders: np.ndarray,
-                       iranian: np.ndarray) -> np.ndarray:
-    """Credibility the US gains from a strike of ``tier``."""
-    return np.where(tier == _FACILITIES, facilities,
-                    np.where(tier == _LEADERS, leaders,
-                             np.where(tier >= _IRANIAN, iranian, 0.0)))
+def is_deterrent(targets: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+    """Whether a strike is big enough to deter (rather than provoke)."""
+    return targets >= threshold
 
 
 # --- state --------------------------------------------------------------------------------
 
 def init(st: State) -> None:
-    """The US on the first day: no pressure or credibility, nothing scheduled, the
+    """The US on the first day: no pressure, nothing scheduled, the
     scenario's presence."""
     s, n, p = st.us, st.n, st.p
     s.pressure = np.zeros(n)
-    s.credibility = np.zeros(n)
+    s.resolve = np.zeros(n)
     s.due = np.full(n, NEVER, dtype=np.int64)
     s.due_tier = np.zeros(n, dtype=np.int64)
     s.high_sov_days = np.zeros(n, dtype=np.int64)
@@ -278,6 +301,9 @@ def decide(st: State) -> None:
         return
     att, emb = c[M["attacks"], ad], c[M["attacks_embassy"], ad]
     k_ad, w_ad, d_ad = st.killed[ad], st.wounded[ad], direct_on_us[ad]
+    s.resolve[ad] += (p["us.resolve_per_attack"][ad] * att
+                      + p["us.resolve_per_wounded"][ad] * w_ad
+                      + p["us.resolve_per_killed"][ad] * k_ad)
     s.pressure[ad] = updated_pressure(
         s.pressure[ad], p["us.pressure_per_killed"][ad], k_ad, p["us.pressure_per_wounded"][ad],
         w_ad, p["us.pressure_per_attack"][ad], att, p["us.pressure_per_embassy_attack"][ad], emb,
@@ -295,7 +321,8 @@ def decide(st: State) -> None:
     if not cand.size:
         return
     prob = response_probability(trig[free], met[free], True, p["us.respond_prob_trigger"][cand],
-                                p["us.respond_prob_other"][cand])
+                                p["us.respond_logit_base"][cand], p["us.respond_w_pressure"][cand],
+                                s.pressure[cand])
     u2 = st.u_many(rnd.US, _US_PURPOSES, cand)
     go = u2[:, 0] < prob
     if go.any():
@@ -324,7 +351,9 @@ def strike(st: State) -> None:
 
 def _execute(st: State, go: np.ndarray, country: np.ndarray | None = None) -> None:
     """The strikes of replicates ``go`` (in the country given, when replaying the record; by
-    the rule otherwise) and their effects on every actor."""
+    the rule otherwise) and their effects on every actor.  A strike's size (targets hit) grows
+    with the US's resolve; at or above the deterrence threshold it deters (fear, Iran's sense
+    of risk), below it it provokes (the fighters it kills become grievance)."""
     p, s, c = st.p, st.us, st.counts
     tier = s.due_tier[go]
     s.due[go] = NEVER
@@ -336,15 +365,17 @@ def _execute(st: State, go: np.ndarray, country: np.ndarray | None = None) -> No
     c[M["us_strikes_iraq"], go] = country == _S_IRAQ
     c[M["us_strikes_syria"], go] = country == _S_SYRIA
     target = militia.blamed_group(st, go)
-    fighters = rnd.poisson(p["us.fighters_killed_mean"][go],
-                           st.u(rnd.US, rnd.Purpose.US_FIGHTERS, go))
-    cut = np.where(tier == _FACILITIES, p["us.capability_cut_facilities"][go],
-                   p["us.capability_cut_leaders"][go])
-    militia.struck_by_us(st, go, target, tier, fighters, cut)
-    s.credibility[go] += strike_credibility(tier, p["us.credibility_facilities"][go],
-                                            p["us.credibility_leaders"][go],
-                                            p["us.credibility_iranian"][go])
+    u3 = st.u_many(rnd.US, _STRIKE_PURPOSES, go)
+    targets = strike_targets(s.resolve[go], p["us.targets_log_base"][go],
+                             p["us.targets_w_resolve"][go], u3[:, 0])
+    c[M["us_strike_targets"], go] = targets
+    big = is_deterrent(targets, p["us.deter_threshold_targets"][go])
+    s.resolve[go[big]] = 0.0  # a big strike spends the resolve
+    fighters = rnd.poisson(p["us.fighters_per_target"][go] * targets, u3[:, 1])
+    cut = 1.0 - (1.0 - p["us.capability_cut_per_target"][go]) ** targets
+    militia.struck_by_us(st, go, target, tier, fighters, cut, big)
     leader = (tier == _LEADERS) | (tier == _IRANIAN)
+    iran.struck_ally(st, go, big, leader, p.traits["alignment"][go, target])
     iraq.struck_on_soil_by_us(st, go, country == _S_IRAQ, leader)
     s.pressure[go] *= 1.0 - p["us.pressure_relief"][go]
     ir = go[tier >= _IRANIAN]

@@ -153,17 +153,31 @@ def mid_count(lo, hi) -> int:
         return 0
 
 
-def attack_series(record, start: dt.date, days: int, groups: list[str]):
+def attack_series(record, start: dt.date, days: int, groups: list[str],
+                  theatres: dict[str, list[str]] | None = None):
     """Daily militia attacks on US forces to replay: ``(days, G, 5)`` counts and the day's US
     wounded and killed.
 
-    Event rows keep their group (front names and unknown actors go to the first group) and
-    country (the embassy for rows targeting it).  Inside each tally period (periods and
-    figures from :func:`tally_blocks`) unattributed attacks are added, evenly
-    spaced, until the period holds the tally's central figure; they alternate between Iraq and
-    Syria where the tally covers both, and go to Iraq where it covers Iraq only.
+    Event rows keep their group and country (the embassy for rows targeting it).  Inside each
+    tally period (periods and figures from :func:`tally_blocks`) unattributed attacks are
+    added, evenly spaced, until the period holds the tally's central figure; they alternate
+    between Iraq and Syria where the tally covers both, and go to Iraq where it covers Iraq
+    only.  Attacks the record does not attribute to a group (front names, unknown actors, the
+    tally fill) are dealt in turn to the groups that operate in their theatre (``theatres``:
+    group -> theatre names; every group when not given), so that no group's stock or
+    excitation carries the whole record.
     """
     g_of = {g: i for i, g in enumerate(groups)}
+    names = [t.label for t in Theatre]
+    able = [[i for i, g in enumerate(groups) if theatres is None or names[th] in theatres[g]]
+            or list(range(len(groups))) for th in range(len(Theatre))]
+    turn = [0] * len(Theatre)
+
+    def deal(th: int) -> int:
+        gi = able[th][turn[th] % len(able[th])]
+        turn[th] += 1
+        return gi
+
     attacks = np.zeros((days, len(groups), len(Theatre)), dtype=np.int64)
     wounded = np.zeros(days, dtype=np.int64)
     killed = np.zeros(days, dtype=np.int64)
@@ -176,7 +190,8 @@ def attack_series(record, start: dt.date, days: int, groups: list[str]):
         th = int(Theatre.EMBASSY) if r.target == "us_embassy" else THEATRE_OF_COUNTRY.get(r.country)
         if th is None:
             continue
-        attacks[d, g_of.get(r.actor, 0), th] += 1
+        gi = g_of[r.actor] if r.actor in g_of else deal(th)
+        attacks[d, gi, th] += 1
         per_day[d] += 1
         wounded[d] += mid_count(r.us_wounded_lo, r.us_wounded_hi)
         killed[d] += mid_count(r.us_killed_lo, r.us_killed_hi)
@@ -195,7 +210,7 @@ def attack_series(record, start: dt.date, days: int, groups: list[str]):
         for k in range(extra):
             d = i + int((k + 0.5) * n / extra)
             th = (_IRAQ if k % 2 == 0 else _SYRIA) if both else _IRAQ
-            attacks[d, 0, th] += 1
+            attacks[d, deal(th), th] += 1
     return attacks, wounded, killed
 
 

@@ -14,12 +14,35 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..errors import ScenarioError
 from ..model.replay import ReplaySchedule
-from ..model.types import TIERS, DirectTarget, StrikeCountry
+from ..model.types import TIERS, Campaign, DirectTarget, StrikeCountry, Theatre
 
 if TYPE_CHECKING:  # a Scenario builds its schedule (Scenario.setup); this module reads it
     from .scenario import Scenario
+
+CAMPAIGN_WINDOW_DAYS = 21
+"""The record implies a campaign on US forces on a day when the replayed attacks on US forces
+of the trailing window (this many days, the day included) number at least
+:data:`CAMPAIGN_MIN_ATTACKS`."""
+CAMPAIGN_MIN_ATTACKS = 4
+
+
+def record_campaign(attacks_us: np.ndarray, war: np.ndarray) -> np.ndarray:
+    """The campaign the record implies on each day: on US forces while the trailing
+    three-week count of attacks on them is at least four; otherwise on Israel during a war
+    (the Iraqi groups claimed attacks on Israel throughout 2024); otherwise none.
+
+    >>> record_campaign(np.array([1, 1, 1, 1, 0]), np.zeros(5)).tolist()
+    [0, 0, 0, 1, 1]
+    """
+    csum = np.concatenate([[0], np.cumsum(attacks_us)])
+    d = np.arange(len(attacks_us))
+    trailing = csum[d + 1] - csum[np.maximum(d + 1 - CAMPAIGN_WINDOW_DAYS, 0)]
+    return np.where(trailing >= CAMPAIGN_MIN_ATTACKS, int(Campaign.ON_US),
+                    np.where(war > 0, int(Campaign.ON_ISRAEL), int(Campaign.OFF))).astype(np.int64)
 
 
 def build_schedule(sc: Scenario, until: dt.date | None,
@@ -46,10 +69,15 @@ def build_schedule(sc: Scenario, until: dt.date | None,
     upto = (until - sc.start).days
     s = empty
     s.until, s.branch = upto, until
-    attacks, wounded, killed = attack_series(record, sc.start, days, list(sc.groups))
+    attacks, wounded, killed = attack_series(
+        record, sc.start, days, list(sc.groups),
+        {g: t["theatres"].split(",") for g, t in sc.groups.items()})
     s.attacks[:upto + 1] = attacks[:upto + 1]
     s.wounded[:upto + 1] = wounded[:upto + 1]
     s.killed[:upto + 1] = killed[:upto + 1]
+    war = np.array([dd.war for dd in sc.timeline().day_drivers()])
+    implied = record_campaign(attacks[:, :, :int(Theatre.ISRAEL)].sum(axis=(1, 2)), war)
+    s.campaign[:upto + 1] = implied[:upto + 1]
     g_of = {name: i for i, name in enumerate(sc.groups)}
     max_tier = TIERS.index(sc.params["us"]["max_tier"])
     never = sc.params["us"]["trigger"] == "never"

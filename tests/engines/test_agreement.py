@@ -11,8 +11,8 @@ from sim.scenario import build_params, load_scenario
 from tests.conftest import POLICY_FILES
 
 SCENARIOS = [None, *POLICY_FILES]
-TRACES = ("greenlight", "iran_grievance", "us_pressure", "us_credibility",
-          "sovereignty_pressure", "containment", "presence_iraq")
+TRACES = ("campaign", "iran_risk", "iran_halt", "iran_grievance", "us_pressure",
+          "sovereignty_pressure", "containment", "iraq_bargaining", "presence_iraq")
 
 
 def _assert_same(batch, r, model):
@@ -30,7 +30,8 @@ def _assert_same(batch, r, model):
     for g, m in enumerate(model.militias):
         rows = agents[agents["AgentID"] == m.unique_id].sort_values("Step")
         for var, trace in (("capability", "militia_capability"), ("fear", "militia_fear"),
-                           ("grievance", "militia_grievance")):
+                           ("grievance", "militia_grievance"),
+                           ("excitation", "militia_excitation")):
             np.testing.assert_allclose(rows[var].to_numpy(), batch.traces[trace][r, :, g],
                                        rtol=1e-9, atol=1e-12, err_msg=f"{m.name} {var}")
     np.testing.assert_array_equal(model.first_day, batch.first_day[r])

@@ -16,11 +16,14 @@ from sim.scenario import build_params
 finite = st.floats(min_value=0.0, max_value=20.0, allow_nan=False)
 
 
-def _rate(fear, containment=0.1, capability=30.0, suspended=False, leaderless=False):
+def _rate(fear, containment=0.1, capability=30.0, suspended=False, leaderless=False,
+          halt=0.0):
     static = militia.static_log_rate(-5.0, 0.2, 1.0, 0.5)
-    mult = militia.availability(suspended, leaderless, 0.5)
-    return militia.attack_rate(static, 6.0 * 0.9, 0.6, 1.5, 1.5, 1.1, fear, 2.0, containment,
-                                 capability, 15.0, mult)
+    avail = militia.availability(suspended, leaderless, 0.5)
+    mods = militia.modifiers(avail, capability, 15.0, 1.1, fear, 2.0, containment, 4.0, 0.9,
+                             halt)
+    base = militia.base_rate(static, 0.9, 1.0, 3.0, 2.0, 1.0)
+    return militia.attack_rate(mods, base, 0.2, 0.02, 1.5)
 
 
 @settings(max_examples=200, deadline=None)
@@ -54,6 +57,14 @@ def test_suspended_group_has_zero_rate_and_leaderless_group_a_lower_one():
     assert _rate(0.0, suspended=True) == 0.0
     assert _rate(0.0, suspended=True, leaderless=True) == 0.0
     assert 0.0 < _rate(0.0, leaderless=True) < _rate(0.0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(h_lo=st.floats(0, 1), extra=st.floats(0, 1), u=st.floats(0, 0.999999))
+def test_a_halt_order_never_means_more_attacks(h_lo, extra, u):
+    lo = rnd.poisson(np.array([_rate(0.5, halt=h_lo)]), np.array([u]))
+    hi = rnd.poisson(np.array([_rate(0.5, halt=h_lo + extra)]), np.array([u]))
+    assert hi[0] <= lo[0]
 
 
 @settings(max_examples=100, deadline=None)

@@ -148,10 +148,10 @@ def test_baseline_draws_calibrated_parameters_and_policies_keep_their_own(baseli
         np.testing.assert_array_equal(small[k], table[k][:50])
     # a policy's own setting beats the posterior draw
     streak = load_scenario(BASELINE.parent / "policies" / "answer_every_streak.toml")
-    over = streak.with_overrides({"us.respond_prob_other": 0.5})
+    over = streak.with_overrides({"us.respond_logit_base": -3.5})
     t = build_params(over, 100, seed=3)
-    assert (t["us.respond_prob_other"] == 0.5).all()
-    assert "us.respond_prob_other" in over.posterior_excluded
+    assert (t["us.respond_logit_base"] == -3.5).all()
+    assert "us.respond_logit_base" in over.posterior_excluded
 
 
 def test_missing_posterior_file_is_refused(write_toml):
