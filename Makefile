@@ -26,7 +26,7 @@ notebooks: $(STAMP)
 	$(BIN)/python notebooks/execute.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check sim tests bench
+	$(BIN)/ruff check sim tests bench examples
 	$(BIN)/lint-imports
 
 clean:
