@@ -295,6 +295,12 @@ def compare(scenario: ScenarioLike, policies: list[str | Path], *, runs: int = 1
     from .plots import draw_folder
 
     sc, _ = _with_posterior(_scenario(scenario), posterior)
+    for p in policies:
+        if not isinstance(p, str | Path):
+            raise ScenarioError(f"compare: a policy is a bundled name or a policy file, not a "
+                                f"{type(p).__name__}; for scenario objects (e.g. "
+                                "Scenario.with_overrides) compare their parameters as rows of "
+                                "sim.evaluate, or give the policy's file")
     folder = _Folder(out, "compare")
     res = run_compare(sc, [str(p) for p in policies], folder.path, runs=runs, seed=seed,
                       backend=_backend(workers, scheduler, connect_timeout),

@@ -160,3 +160,8 @@ def test_parameters_table():
     streak = parameters("answer_every_streak").set_index("name")
     assert streak.loc["us.trigger", "value"] == "streak"
     assert streak.loc["militia.w_fear", "drawn"] and not streak.loc["us.trigger", "drawn"]
+
+
+def test_compare_refuses_a_scenario_object_as_a_policy_with_one_message(short):
+    with pytest.raises(ScenarioError, match="a policy is a bundled name or a policy file, not a Scenario"):
+        compare(short, ["answer_deaths", short.with_overrides({"us.trigger": "streak"})], runs=2)
