@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench notebooks lint clean
+.PHONY: run test browser bench notebooks lint clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null || { echo "error: Python 3.12 or newer is required (found '$(PYTHON)'; with pyenv, .python-version selects 3.12)"; exit 2; }
@@ -16,8 +16,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/escalation run --out results/baseline
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+# headless Chromium and its driver from Debian's packages, for the dashboard's browser test
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  (apt-get update && apt-get install -y chromium chromium-driver)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py
@@ -26,7 +31,7 @@ notebooks: $(STAMP)
 	$(BIN)/python notebooks/execute.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check sim tests bench
+	$(BIN)/ruff check sim tests bench examples
 	$(BIN)/lint-imports
 
 clean:

@@ -3,7 +3,7 @@
 Prints a table and writes bench/results.json.  Figures are medians of repeated timings on this
 machine, whose other load is not ours: compare figures from the same run, not across runs.
 
-    python bench/run_bench.py            # full (about 10 minutes on 2 cores)
+    python bench/run_bench.py            # full (about 15 minutes on 2 cores)
     python bench/run_bench.py --quick    # small sizes, to check the script itself
 """
 
@@ -172,6 +172,9 @@ def main() -> dict:
         bench_sweep = None
     if bench_sweep is not None:
         res["sweep"] = bench_sweep.run(quick=q)
+    import bench_api  # small calls' overhead; EMA 64 x 4 beside one call per experiment
+
+    res["api"] = bench_api.run(quick=q)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(res, indent=2) + "\n")
     print(f"wrote {args.out}")

@@ -2,9 +2,10 @@
 
 The Python API (:mod:`sim.api`)::
 
-    from sim import load_scenario, run, compare, sweep, sensitivity
+    from sim import load_scenario, run, evaluate, compare, sweep, sensitivity, parameters
 
     res = run(None, runs=1000, weekly=True)    # the baseline; .runs, .bands, .plot_*(), .save()
+    ev = evaluate(None, [{"us.trigger": "deaths"}, {"us.trigger": "streak"}], runs=100)
     cmp = compare(None, ["answer_deaths", "answer_every_streak"], runs=1000)
     sw = sweep(None, ["militia.w_fear=0.5:2.5"], samples=16, runs=100)
 
@@ -14,8 +15,9 @@ only do not pay for pandas and matplotlib.
 
 from __future__ import annotations
 
-__all__ = ["load_scenario", "run", "compare", "sweep", "sensitivity", "mesa_model",
-           "RunResult", "CompareResult", "SweepResult", "SensitivityResult"]
+__all__ = ["load_scenario", "run", "evaluate", "compare", "sweep", "sensitivity", "mesa_model",
+           "parameters", "RunResult", "EvaluateResult", "CompareResult", "SweepResult",
+           "SensitivityResult"]
 
 
 def __getattr__(name: str):

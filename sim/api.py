@@ -27,12 +27,21 @@ import datetime as dt
 from pathlib import Path
 
 from .errors import ScenarioError
-from .results import CompareResult, RunResult, SensitivityResult, SweepResult, _date, _Folder
+from .results import (
+    CompareResult,
+    EvaluateResult,
+    RunResult,
+    SensitivityResult,
+    SweepResult,
+    _date,
+    _Folder,
+)
 from .scenario import Scenario
 from .scenario import load_scenario as _load_scenario
 
-__all__ = ["load_scenario", "run", "compare", "sweep", "sensitivity", "mesa_model",
-           "RunResult", "CompareResult", "SweepResult", "SensitivityResult"]
+__all__ = ["load_scenario", "run", "evaluate", "compare", "sweep", "sensitivity", "mesa_model",
+           "parameters", "RunResult", "EvaluateResult", "CompareResult", "SweepResult",
+           "SensitivityResult"]
 
 ScenarioLike = Scenario | str | Path | None
 
@@ -47,6 +56,28 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         'streak'
     """
     return _scenario(path)
+
+
+def parameters(scenario: ScenarioLike = None):
+    """Every model parameter as a DataFrame, one row per dotted key: ``name``, ``section``,
+    ``kind``, ``default`` (the model's), ``value`` (the scenario's; ``None``: the baseline),
+    ``lo``, ``hi`` (bounds of numeric parameters), ``choices`` (enums), ``unit``,
+    ``meaning``, ``calibrated`` (a column of the calibrated posterior,
+    ``calibration/posterior.parquet``) and ``drawn`` (the scenario's runs draw it from its
+    posterior, per replicate).
+
+    Example:
+        >>> from sim import parameters
+        >>> p = parameters()
+        >>> row = p.set_index("name").loc["militia.w_fear"]
+        >>> float(row["lo"]), float(row["hi"]), bool(row["calibrated"])
+        (0.0, 8.0, True)
+    """
+    import pandas as pd
+
+    from .scenario.describe import parameter_rows
+
+    return pd.DataFrame(parameter_rows(_scenario(scenario)))
 
 
 def _scenario(scenario: ScenarioLike) -> Scenario:
@@ -158,6 +189,71 @@ def mesa_model(scenario: ScenarioLike = None, *, seed: int = 0, replicate: int =
                            replicate=replicate)
 
 
+# --------------------------------------------------------------------------- evaluate
+
+
+def _is_design(x) -> bool:
+    import pandas as pd
+
+    return isinstance(x, pd.DataFrame | list | tuple | dict)
+
+
+def evaluate(scenario: ScenarioLike = None, design=None, *, runs: int = 100, seed: int = 0,
+             posterior: bool | str | Path = True, workers: int | None = 1,
+             scheduler: str | None = None, progress: bool | None = False,
+             replicates: bool = False, outcomes: list[str] | None = None,
+             level: float = 0.95, chunk_size: int | None = None,
+             connect_timeout: float = 10.0) -> EvaluateResult:
+    """Evaluate a table of parameter sets: every row on the same replicates (common random
+    numbers), all rows x replicates in one vectorized engine call (cut into chunks of at most
+    10,000 rows, run on the backend), per-row outcomes with Monte Carlo intervals.  Nothing is
+    written to disk (:meth:`EvaluateResult.save` writes a folder).
+
+    Args:
+        scenario: the scenario the rows modify (``None``: the baseline; as in :func:`run`).
+            ``evaluate(design, runs=...)`` (a design first) evaluates it on the baseline.
+        design: the parameter sets: a DataFrame, a list of dicts or a dict of columns, with
+            dotted registry keys as columns (``escalation show`` lists them): numbers (numpy
+            scalars too), enum labels (``"us.trigger": "streak"``), dates.  Values are
+            checked against the registry's bounds before anything runs.
+        runs: replicates per row (indices ``0 .. runs-1``, the same for every row).
+        seed: the seed of every row.
+        posterior: as in :func:`run`; a replicate's calibrated parameters are drawn once, the
+            same in every row, and a design column overrides them.
+        workers, scheduler, progress, chunk_size, connect_timeout: as in :func:`sweep` (the
+            numbers never depend on them).
+        replicates: also keep the per-replicate outcomes (``.replicates``).
+        outcomes: the outcomes summarised per row (default: every numeric outcome).
+        level: the confidence level of the intervals.
+
+    Example:
+        >>> import pandas as pd
+        >>> from sim import evaluate
+        >>> d = pd.DataFrame({"us.trigger": ["deaths", "streak"],
+        ...                   "militia.w_fear": [1.0, 2.0]})
+        >>> r = evaluate("scenarios/policies/answer_deaths.toml", d, runs=10, seed=1)
+        >>> bool(r.table["direct_us_iran_fire"].between(0, 1).all())
+        True
+    """
+    from .experiments.evaluate import evaluate_design, replicate_frame
+
+    if design is None and _is_design(scenario):
+        scenario, design = None, scenario
+    if design is None:
+        raise ScenarioError("evaluate: give a design (a DataFrame, a list of dicts or a dict "
+                            "of columns of dotted parameter keys)")
+    call = _call("evaluate", scenario=_describe(scenario), runs=runs, seed=seed,
+                 posterior=str(posterior) if not isinstance(posterior, bool) else posterior)
+    sc, drawn = _with_posterior(_scenario(scenario), posterior)
+    ev = evaluate_design(sc, design, runs, seed,
+                         backend=_backend(workers, scheduler, connect_timeout),
+                         outcomes=outcomes, level=level, chunk_rows=chunk_size,
+                         progress=progress)
+    reps = replicate_frame(ev.parts, ev.design) if replicates else None
+    return EvaluateResult(ev.design, ev.table, reps, sc, seed, runs, level,
+                          "posterior" if drawn else "defaults", ev.outcomes, ev.execution, call)
+
+
 # --------------------------------------------------------------------------- compare
 
 
@@ -199,6 +295,12 @@ def compare(scenario: ScenarioLike, policies: list[str | Path], *, runs: int = 1
     from .plots import draw_folder
 
     sc, _ = _with_posterior(_scenario(scenario), posterior)
+    for p in policies:
+        if not isinstance(p, str | Path):
+            raise ScenarioError(f"compare: a policy is a bundled name or a policy file, not a "
+                                f"{type(p).__name__}; for scenario objects (e.g. "
+                                "Scenario.with_overrides) compare their parameters as rows of "
+                                "sim.evaluate, or give the policy's file")
     folder = _Folder(out, "compare")
     res = run_compare(sc, [str(p) for p in policies], folder.path, runs=runs, seed=seed,
                       backend=_backend(workers, scheduler, connect_timeout),
@@ -266,40 +368,73 @@ def sweep(scenario: ScenarioLike, vary, *, runs: int = 100, seed: int = 0,
                        res.manifest, folder, res.figures, res.execution)
 
 
+def _problem_varies(vary, sample):
+    """(varies, sample) of a sensitivity request: ranges, or a SALib problem / ProblemSpec
+    (whose own sample is taken when it has one and none is given)."""
+    from .experiments.sensitivity import varies_of_problem
+
+    is_problem = hasattr(vary, "get") and "names" in vary and "bounds" in vary
+    if not is_problem:
+        return _varies(vary), sample
+    if sample is None and getattr(vary, "samples", None) is not None:
+        sample = vary.samples
+    return varies_of_problem(vary), sample
+
+
 def sensitivity(scenario: ScenarioLike, vary, *, runs: int = 50, seed: int = 0,
                 posterior: bool | str | Path = True, workers: int | None = 1,
                 scheduler: str | None = None, progress: bool | None = False,
-                outcomes: list[str] | None = None, samples: int = 64,
+                outcomes: list[str] | None = None, samples: int = 64, sample=None,
+                calc_second_order: bool | None = None,
                 out: str | Path | None = None, overwrite: bool = False, resume: bool = False,
                 chunk_size: int | None = None,
                 connect_timeout: float = 10.0, draw: bool = True) -> SensitivityResult:
     """Sobol' indices (SALib) of outcomes over the varied parameters: a Saltelli design of
-    ``samples x (D + 2)`` sets, each run on the same replicates.
+    ``samples x (D + 2)`` sets (or the caller's SALib sample), each run on the same
+    replicates, evaluated in as few engine calls as the chunking allows.
 
     Args:
-        scenario, vary, runs, seed, posterior, workers, scheduler, progress, out, overwrite:
+        scenario, runs, posterior, workers, scheduler, progress, out, overwrite:
             as in :func:`sweep`.
+        vary: ranges (as in :func:`sweep`), or a SALib problem: a dict with ``names`` (dotted
+            keys) and ``bounds``, or a ``SALib.ProblemSpec``; after
+            ``ProblemSpec.sample_sobol(...)`` its sample is the design.
+        seed: the seed of the replicates, of the Saltelli sample made here and of the
+            bootstrap intervals; always honoured, 0 included (SALib's ``seed=0`` means no
+            seed).
         outcomes: the outcomes analysed (default: escalation score, P(direct US-Iran fire),
             US killed).
-        samples: base samples of the Saltelli design.
+        samples: base samples of the Saltelli design made here.
+        sample: a sample matrix (``N x D``, columns in the problem's order), e.g. from
+            ``SALib.sample.sobol.sample``; it replaces the design made here.
+        calc_second_order: whether ``sample`` has SALib's second-order rows (default:
+            inferred from its layout).
 
     Example:
         >>> from sim import sensitivity
         >>> s = sensitivity(None, ["militia.w_fear=0.5:2.5", "us.force_protection=0.3:0.8"],
         ...                 samples=8, runs=10)                     # doctest: +SKIP
         >>> s.indices[["outcome", "parameter", "S1", "ST"]]         # doctest: +SKIP
+        >>> from SALib import ProblemSpec                            # doctest: +SKIP
+        >>> sp = ProblemSpec({"names": ["militia.w_fear", "us.force_protection"],
+        ...                   "bounds": [[0.5, 2.5], [0.3, 0.8]]})   # doctest: +SKIP
+        >>> sp.sample_sobol(8, calc_second_order=False, seed=1)      # doctest: +SKIP
+        >>> s = sensitivity(None, sp, runs=10, seed=1)               # doctest: +SKIP
+        >>> sp.set_results(s.model_output("escalation_score")).analyze_sobol(
+        ...     calc_second_order=False, seed=1)                     # doctest: +SKIP
     """
     from .experiments.sensitivity import run_sensitivity
     from .plots import draw_folder
 
     sc, _ = _with_posterior(_scenario(scenario), posterior)
-    varies = _varies(vary)
+    varies, sample = _problem_varies(vary, sample)
     folder = _Folder(out, "sensitivity")
     res, idx = run_sensitivity(sc, varies, folder.path, list(outcomes or []), samples=samples,
                                runs=runs, seed=seed,
                                backend=_backend(workers, scheduler, connect_timeout),
                                overwrite=overwrite, resume=resume, chunk_rows=chunk_size,
                                progress=progress,
-                               draw=draw_folder if draw and not folder.temporary else None)
+                               draw=draw_folder if draw and not folder.temporary else None,
+                               sample=sample, calc_second_order=calc_second_order)
     return SensitivityResult([v.key for v in varies], res.runs, res.sets, res.design, sc,
                              res.manifest, folder, res.figures, res.execution, idx)

@@ -254,6 +254,90 @@ class RunResult:
                 + (f", replayed to {self.replay_until}" if self.replay_until else "") + ">")
 
 
+@dataclasses.dataclass(eq=False)
+class EvaluateResult:
+    """A design evaluated on common random numbers: per-row outcomes with Monte Carlo
+    intervals (:func:`sim.api.evaluate`).
+
+    Attributes:
+        design: the parameter sets as given (one row each; its index is kept everywhere).
+        table: per row: the design's values, ``replicates``, and for every outcome its
+            estimate (``<outcome>``: the mean over the replicates; for a 0/1 outcome such as
+            ``direct_us_iran_fire`` the probability) with its interval (``<outcome>_lo``,
+            ``<outcome>_hi``; normal for means, Wilson for probabilities).
+        replicates: per (row, replicate): ``row`` (position in the design), the design's
+            values, ``replicate`` and every outcome; only with ``evaluate(...,
+            replicates=True)``, else ``None``.
+        scenario, seed, n_runs, level, parameters_from: how it ran.
+        outcomes: the outcomes summarised in ``table``.
+        execution: chunks, seconds (``execution.elapsed``).
+
+    Example:
+        >>> from sim import evaluate
+        >>> r = evaluate(None, [{"us.trigger": "deaths"}, {"us.trigger": "streak"}], runs=20)
+        >>> r.table[["us.trigger", "direct_us_iran_fire", "direct_us_iran_fire_lo",
+        ...          "direct_us_iran_fire_hi"]]                  # doctest: +SKIP
+    """
+
+    design: pd.DataFrame
+    table: pd.DataFrame
+    replicates: pd.DataFrame | None
+    scenario: Scenario
+    seed: int
+    n_runs: int
+    level: float
+    parameters_from: str
+    outcomes: list[str]
+    execution: Any = None
+    call: str = ""
+
+    @property
+    def elapsed(self) -> float:
+        """Wall-clock seconds of the simulation."""
+        return self.execution.elapsed
+
+    def estimates(self, outcome: str) -> pd.DataFrame:
+        """One outcome per row: ``estimate``, ``lo``, ``hi`` (index: the design's)."""
+        if outcome not in self.outcomes:
+            raise ValueError(f"{outcome!r} was not summarised; summarised: "
+                             f"{', '.join(self.outcomes)}")
+        t = self.table
+        return pd.DataFrame({"estimate": t[outcome], "lo": t[f"{outcome}_lo"],
+                             "hi": t[f"{outcome}_hi"]})
+
+    def save(self, out: str | Path) -> Path:
+        """Write ``manifest.json`` (``kind: "evaluate"``), ``design.parquet``,
+        ``outcomes.parquet`` (the table) and, when kept, ``replicates.parquet``; atomically.
+        Return the folder's path."""
+        from .experiments.store import atomic_folder, write_manifest
+
+        def _parquet(df: pd.DataFrame, path: Path) -> None:
+            df = df.copy()
+            for c in df.columns:
+                if df[c].dtype == object:
+                    df[c] = df[c].astype(str)
+            df.to_parquet(path, index=not isinstance(df.index, pd.RangeIndex))
+
+        fields = dict(kind="evaluate", scenario=self.scenario.to_dict(), seed=self.seed,
+                      runs=self.n_runs, sets=len(self.design), level=self.level,
+                      parameters_from=self.parameters_from, outcomes=self.outcomes,
+                      varied=list(self.design.columns),
+                      elapsed_seconds=round(self.elapsed, 3), command=self.call)
+        with atomic_folder(out) as tmp:
+            _parquet(self.design, tmp / "design.parquet")
+            _parquet(self.table, tmp / "outcomes.parquet")
+            if self.replicates is not None:
+                _parquet(self.replicates, tmp / "replicates.parquet")
+            write_manifest(tmp, **fields,
+                           files=sorted({p.name for p in tmp.iterdir()} | {"manifest.json"}))
+        return Path(out).resolve()
+
+    def __repr__(self) -> str:
+        return (f"<EvaluateResult {self.scenario.name!r}: {len(self.design)} rows x "
+                f"{self.n_runs} runs, seed {self.seed}, parameters from "
+                f"{self.parameters_from}>")
+
+
 class _Folder:
     """An output folder the result owns (a temporary one is removed with the result)."""
 
@@ -485,6 +569,14 @@ class SensitivityResult(SweepResult):
     """
 
     indices: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+
+    def model_output(self, outcome: str) -> np.ndarray:
+        """The model output SALib analyses for ``outcome``: its mean over the replicates of
+        each set, in the order of the sample (``ProblemSpec.set_results`` takes it)."""
+        if outcome not in self.runs.columns:
+            raise ValueError(f"unknown outcome {outcome!r}")
+        return (self.runs.groupby("set", sort=True)[outcome].mean()
+                .to_numpy(dtype=np.float64))
 
     def plot_indices(self, title: str | None = None):
         """First-order and total Sobol' indices with their 95 % intervals

@@ -142,3 +142,26 @@ def test_sweep(short, tmp_path):
     assert s2.out is None and len(s2.sets) == 3
     out = s2.save(tmp_path / "sw2")
     assert (out / "sweep_response.png").is_file() and (out / "sets.parquet").is_file()
+
+
+def test_parameters_table():
+    from sim import parameters
+    from sim.model.registry import all_parameter_keys
+    from sim.paths import POSTERIOR
+
+    p = parameters()
+    assert p["name"].tolist() == all_parameter_keys()
+    assert {"name", "section", "kind", "default", "value", "lo", "hi", "unit", "meaning",
+            "calibrated"} <= set(p.columns)
+    calibrated = set(pd.read_parquet(POSTERIOR).columns) - {"weight"}
+    assert set(p.loc[p.calibrated, "name"]) == calibrated
+    row = p.set_index("name").loc["us.trigger"]
+    assert row["kind"] == "enum" and "streak" in row["choices"] and pd.isna(row["lo"])
+    streak = parameters("answer_every_streak").set_index("name")
+    assert streak.loc["us.trigger", "value"] == "streak"
+    assert streak.loc["militia.w_fear", "drawn"] and not streak.loc["us.trigger", "drawn"]
+
+
+def test_compare_refuses_a_scenario_object_as_a_policy_with_one_message(short):
+    with pytest.raises(ScenarioError, match="a policy is a bundled name or a policy file, not a Scenario"):
+        compare(short, ["answer_deaths", short.with_overrides({"us.trigger": "streak"})], runs=2)

@@ -4,13 +4,14 @@
     escalation show [SCENARIO]; escalation list
     escalation compare | sweep | sensitivity | plot ...   (docs/sweeps.md)
     escalation calibrate ...                              (docs/calibration.md)
+    escalation dashboard [--port P]                       the SolaraViz dashboard
 """
 
 from __future__ import annotations
 
 import click
 
-from . import calibrate, experiments, run
+from . import calibrate, dashboard, experiments, run
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,5 +25,5 @@ def main():
     """
 
 
-for _cmd in (*run.commands, *experiments.commands, *calibrate.commands):
+for _cmd in (*run.commands, *experiments.commands, *calibrate.commands, *dashboard.commands):
     main.add_command(_cmd)

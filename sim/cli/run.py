@@ -102,14 +102,26 @@ def summary_text(df, name: str, elapsed: float) -> str:
 
 @click.command()
 @scenario_argument
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the resolved scenario as JSON: its dates, files, posterior, groups "
+                   "and timeline, and every parameter with its section, kind, default, value, "
+                   "bounds, unit, meaning and whether it is calibrated.")
 @friendly_errors
-def show(scenario):
+def show(scenario, as_json):
     """Print the resolved parameters of SCENARIO (default: the baseline), with units and
     bounds; values that differ from the model defaults are starred."""
     from ..api import _scenario
     from ..scenario import describe
 
-    click.echo(describe(_scenario(scenario)))
+    sc = _scenario(scenario)
+    if as_json:
+        import json
+
+        from ..scenario.describe import describe_json
+
+        click.echo(json.dumps(describe_json(sc), indent=2, default=str, allow_nan=False))
+        return
+    click.echo(describe(sc))
 
 
 @click.command("list")

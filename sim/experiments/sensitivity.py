@@ -2,10 +2,17 @@
 
 The design is SALib's Saltelli/Sobol sample (``SALib.sample.sobol.sample``, first-order and
 total indices only: ``K x (D + 2)`` parameter sets for ``K`` base samples and ``D`` varied
-parameters). Every set runs ``R`` replicates on common random numbers (through
-:mod:`sim.experiments.sweep`, so any backend and ``--resume`` work); the model output of a set
-is the mean of the outcome over its replicates, and ``SALib.analyze.sobol.analyze`` turns those
-into first order (S1) and total (ST) indices with bootstrap 95 % intervals.
+parameters), or a sample the caller made with SALib (a ``ProblemSpec`` after
+``sample_sobol``, or a problem and its sample matrix; with second-order rows too). Every set
+runs ``R`` replicates on common random numbers (through :mod:`sim.experiments.sweep`, so any
+backend and ``--resume`` work); the model output of a set is the mean of the outcome over its
+replicates, and ``SALib.analyze.sobol.analyze`` turns those into first order (S1) and total
+(ST) indices with bootstrap 95 % intervals.
+
+The seed is always honoured: SALib takes ``seed=0`` as "no seed" (``if seed:``) and would
+draw its bootstrap from the global generator; here the bootstrap gets
+``numpy.random.default_rng(seed)``, which for any other seed is exactly what SALib's own
+``seed=`` does, so :func:`sobol_indices` and ``ProblemSpec.analyze_sobol(seed=S)`` agree.
 
 Example:
     >>> from sim.experiments.designs import parse_vary
@@ -46,8 +53,93 @@ def check_outcomes(outcomes: list[str]) -> list[str]:
 
 
 def problem(varies: list[Vary]) -> dict:
+    """The SALib problem of the varied parameters."""
     return {"num_vars": len(varies), "names": [v.key for v in varies],
             "bounds": [[v.lo, v.hi] for v in varies]}
+
+
+def varies_of_problem(prob) -> list[Vary]:
+    """The varied parameters of a SALib problem (a dict or a ``ProblemSpec``: ``names`` and
+    ``bounds``), each checked as ``--vary`` is (a numeric registry key, within its bounds)."""
+    from .designs import parse_vary
+
+    if not hasattr(prob, "get") or "names" not in prob or "bounds" not in prob:
+        raise SweepError("sensitivity: a SALib problem needs 'names' and 'bounds'")
+    if prob.get("groups") and list(prob["groups"]) != list(prob["names"]):
+        raise SweepError("sensitivity: SALib problems with 'groups' are not supported; give "
+                         "one name per parameter")
+    dists = prob.get("dists") or []
+    if any(d != "unif" for d in dists):
+        raise SweepError("sensitivity: only uniform distributions ('unif') are supported, "
+                         f"found {sorted(set(dists) - {'unif'})}")
+    names, bounds = list(prob["names"]), list(prob["bounds"])
+    if len(names) != len(bounds):
+        raise SweepError(f"sensitivity: {len(names)} names but {len(bounds)} bounds")
+    out = []
+    for name, b in zip(names, bounds):
+        if len(b) != 2:
+            raise SweepError(f"sensitivity: bounds of '{name}' must be [lo, hi], not {b}")
+        out.append(parse_vary(f"{name}={float(b[0])!r}:{float(b[1])!r}"))
+    check_varies(out, "sobol")
+    return out
+
+
+def second_order_layout(x: np.ndarray, d: int) -> bool:
+    """Whether a Saltelli sample was drawn with second-order rows (``calc_second_order``):
+    ``K x (2D + 2)`` rows ``A, AB_1..AB_D, BA_1..BA_D, B`` per base sample, against
+    ``K x (D + 2)`` rows ``A, AB_1..AB_D, B``.  Told apart by the structure of the rows (row
+    ``AB_i`` is ``A`` with column ``i`` from ``B``), not only by their count.
+
+    >>> import numpy as np
+    >>> a, b = np.array([[0.1, 0.2]]), np.array([[0.7, 0.9]])
+    >>> first = np.vstack([a, [[0.7, 0.2]], [[0.1, 0.9]], b])
+    >>> second_order_layout(first, 2)
+    False
+    """
+    def fits(block: int, second: bool) -> bool:
+        if len(x) % block:
+            return False
+        blocks = x.reshape(-1, block, d)
+        a, b = blocks[:, 0], blocks[:, -1]
+        for i in range(d):
+            ab = blocks[:, 1 + i]
+            want = a.copy()
+            want[:, i] = b[:, i]
+            if not np.allclose(ab, want):
+                return False
+            if second:
+                ba = blocks[:, 1 + d + i]
+                want = b.copy()
+                want[:, i] = a[:, i]
+                if not np.allclose(ba, want):
+                    return False
+        return True
+
+    if fits(d + 2, False):
+        return False
+    if fits(2 * d + 2, True):
+        return True
+    raise SweepError(f"sensitivity: the sample ({len(x)} rows x {d} columns) is not a "
+                     "Saltelli sample of SALib's sobol sampler (K x (D + 2) rows, or "
+                     "K x (2D + 2) with second-order rows)")
+
+
+def sample_design(varies: list[Vary], sample, calc_second_order: bool | None = None
+                  ) -> tuple[pd.DataFrame, bool]:
+    """A caller's sample matrix (``N x D``, columns in the problem's order) as the design, and
+    whether it holds second-order rows (inferred from its layout unless given)."""
+    x = np.asarray(sample, dtype=np.float64)
+    d = len(varies)
+    if x.ndim != 2 or x.shape[1] != d:
+        raise SweepError(f"sensitivity: the sample must be a matrix of {d} columns (one per "
+                         f"name of the problem), not of shape {x.shape}")
+    if calc_second_order is None:
+        calc_second_order = second_order_layout(x, d)
+    block = 2 * d + 2 if calc_second_order else d + 2
+    if len(x) % block or len(x) == 0:
+        raise SweepError(f"sensitivity: {len(x)} sample rows are not a multiple of {block} "
+                         f"(calc_second_order={calc_second_order})")
+    return pd.DataFrame(x, columns=[v.key for v in varies]), bool(calc_second_order)
 
 
 def salib_design(varies: list[Vary], samples: int, seed: int = 0) -> pd.DataFrame:
@@ -67,9 +159,11 @@ def salib_design(varies: list[Vary], samples: int, seed: int = 0) -> pd.DataFram
 
 
 def sobol_indices(varies: list[Vary], sets: pd.DataFrame, runs: pd.DataFrame,
-                  outcomes: list[str], seed: int = 0, resamples: int = 200) -> pd.DataFrame:
+                  outcomes: list[str], seed: int = 0, resamples: int = 200,
+                  calc_second_order: bool = False) -> pd.DataFrame:
     """Tidy table: outcome, parameter, S1, S1_conf, ST, ST_conf (conf = half-width of the 95 %
-    bootstrap interval), S1_lo/S1_hi/ST_lo/ST_hi."""
+    bootstrap interval), S1_lo/S1_hi/ST_lo/ST_hi.  The model output of a set is the mean of
+    the outcome over its replicates; the bootstrap is seeded with ``seed`` (0 included)."""
     from SALib.analyze import sobol as sobol_analyze
 
     means = runs.groupby("set")[outcomes].mean().sort_index()
@@ -81,9 +175,10 @@ def sobol_indices(varies: list[Vary], sets: pd.DataFrame, runs: pd.DataFrame,
         else:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                res = sobol_analyze.analyze(problem(varies), y, calc_second_order=False,
+                res = sobol_analyze.analyze(problem(varies), y,
+                                            calc_second_order=calc_second_order,
                                             num_resamples=resamples, conf_level=0.95,
-                                            seed=seed)
+                                            seed=np.random.default_rng(seed))
         for i, v in enumerate(varies):
             rows.append({"outcome": o, "parameter": v.key,
                          "S1": float(res["S1"][i]), "S1_conf": float(res["S1_conf"][i]),
@@ -102,20 +197,30 @@ def run_sensitivity(sc: Scenario, varies: list[Vary], out: str | Path, outcomes:
                     overwrite: bool = False, chunk_rows: int | None = None,
                     progress: bool | None = None,
                     draw: Callable[[Path], list[Path]] | None = None,
-                    on_chunk: Callable[[Chunk], None] | None = None
+                    on_chunk: Callable[[Chunk], None] | None = None,
+                    sample=None, calc_second_order: bool | None = None
                     ) -> tuple[SweepResult, pd.DataFrame]:
-    """Sobol sample, sweep, indices; writes a sweep folder with ``kind = "sensitivity"`` plus
-    ``sobol.csv`` / ``sobol.parquet``."""
+    """Sobol sample (or the caller's ``sample`` matrix, see :func:`sample_design`), sweep,
+    indices; writes a sweep folder with ``kind = "sensitivity"`` plus ``sobol.csv`` /
+    ``sobol.parquet``."""
     outcomes = check_outcomes(outcomes)
-    design = salib_design(varies, samples, seed)
+    if sample is None:
+        design = salib_design(varies, samples, seed)
+        second = False
+    else:
+        check_varies(varies, "sobol")
+        design, second = sample_design(varies, sample, calc_second_order)
+        samples = len(design) // (2 * len(varies) + 2 if second else len(varies) + 2)
     holder: dict = {}
 
     def extra(tmp: Path, runs_df: pd.DataFrame, sets: pd.DataFrame) -> dict:
-        idx = sobol_indices(varies, sets, runs_df, outcomes, seed)
+        idx = sobol_indices(varies, sets, runs_df, outcomes, seed, calc_second_order=second)
         idx.to_csv(tmp / "sobol.csv", index=False, float_format="%.6g")
         idx.to_parquet(tmp / "sobol.parquet", index=False)
         holder["idx"] = idx
-        return {"outcomes": outcomes, "base_samples": samples}
+        return {"outcomes": outcomes, "base_samples": samples,
+                "sample": "given" if sample is not None else "salib sobol",
+                "calc_second_order": second}
 
     res = run_sweep(sc, varies, out, design="saltelli", samples=samples, runs=runs, seed=seed,
                     backend=backend, resume=resume, overwrite=overwrite, chunk_rows=chunk_rows,

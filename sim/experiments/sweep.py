@@ -19,10 +19,11 @@ import pandas as pd
 from ..scenario import Scenario
 from .backends import Backend
 from .designs import SweepError, Vary, make_design
-from .execution import Execution, run_job
+from .evaluate import check_design, design_job, replicate_frame, run_design
+from .execution import Execution
 from .outcomes import OUTCOMES, outcomes_in
 from .store import atomic_folder, write_manifest
-from .tasks import Chunk, Job
+from .tasks import Chunk
 
 
 def summarise_sets(runs: pd.DataFrame, keys: list[str], by: str = "set") -> pd.DataFrame:
@@ -46,10 +47,7 @@ def summarise_sets(runs: pd.DataFrame, keys: list[str], by: str = "set") -> pd.D
 
 def sweep_runs_frame(parts: pd.DataFrame, design: pd.DataFrame) -> pd.DataFrame:
     """``runs.parquet``: set, the varied values, replicate, then the outcome totals."""
-    df = parts.drop(columns=[c for c in parts.columns if c.startswith("wk_")])
-    values = design.to_numpy()[df["set"].to_numpy()]
-    front = pd.DataFrame(values, columns=list(design.columns), index=df.index)
-    return pd.concat([df[["set"]], front, df.drop(columns=["set"])], axis=1)
+    return replicate_frame(parts, design).rename(columns={"row": "set"})
 
 
 @dataclass
@@ -65,12 +63,13 @@ class SweepResult:
     figures: list[Path] = field(default_factory=list)
 
 
-def sweep_fields(job: Job, sc: Scenario, varies: list[Vary], design: str,
-                 samples: int | None) -> dict:
-    return {"kind": job.kind, "fingerprint": job.fingerprint(), "scenario": sc.to_dict(),
-            "design": design, "samples": samples,
-            "varied": {v.key: v.to_dict() for v in varies}, "seed": job.seed,
-            "runs": job.runs, "sets": job.n_sets}
+def sweep_fields(sc: Scenario, varies: list[Vary], design: str, samples: int | None,
+                 seed: int, runs: int, sets: int) -> dict:
+    """The manifest fields naming a sweep (with ``kind`` and ``fingerprint`` added by
+    :func:`sim.experiments.evaluate.run_design`)."""
+    return {"scenario": sc.to_dict(), "design": design, "samples": samples,
+            "varied": {v.key: v.to_dict() for v in varies}, "seed": seed, "runs": runs,
+            "sets": sets}
 
 
 def run_sweep(sc: Scenario, varies: list[Vary], out: str | Path, design: str = "lhs",
@@ -96,9 +95,14 @@ def run_sweep(sc: Scenario, varies: list[Vary], out: str | Path, design: str = "
         design_frame = make_design(varies, design, samples, seed)
     if runs < 1:
         raise SweepError("--runs must be at least 1")
-    job = Job(kind, [sc], runs, seed, design=design_frame)
-    fields = sweep_fields(job, sc, varies, design, samples if design != "grid" else None)
-    ex = run_job(job, out, fields, backend, resume, overwrite, chunk_rows, progress, on_chunk)
+    check_design(sc, design_frame)
+    fields = {"kind": kind,
+              "fingerprint": design_job(sc, design_frame, runs, seed, kind).fingerprint(),
+              **sweep_fields(sc, varies, design, samples if design != "grid" else None, seed,
+                             runs, len(design_frame))}
+    ex = run_design(sc, design_frame, runs, seed, backend, kind=kind, out=out, fields=fields,
+                    resume=resume, overwrite=overwrite, chunk_rows=chunk_rows,
+                    progress=progress, on_chunk=on_chunk)
     keys = list(design_frame.columns)
     runs_df = sweep_runs_frame(ex.parts, design_frame)
     sets = summarise_sets(runs_df, keys)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import ScenarioError
 from ..model.registry import PARAMETERS
 from .scenario import Scenario
 
@@ -38,3 +39,49 @@ def describe(sc: Scenario) -> str:
     lines.append("")
     lines.append("(* differs from the model default)")
     return "\n".join(line for line in lines if line is not None)
+
+
+def parameter_rows(sc: Scenario | None = None) -> list[dict]:
+    """Every registry parameter as a record: ``name`` (the dotted key), ``section``,
+    ``kind``, ``default`` (the model's), ``value`` (the scenario's, when one is given), ``lo``
+    and ``hi`` (bounds; ``None`` when unbounded or not numeric), ``choices`` (an enum's
+    labels), ``unit``, ``meaning``, ``calibrated`` (the key is a column of the calibrated
+    posterior: the scenario's, or ``calibration/posterior.parquet``) and ``drawn`` (a run of
+    the scenario draws it from that posterior per replicate).
+
+    >>> rows = parameter_rows()
+    >>> next(r for r in rows if r["name"] == "militia.w_fear")["calibrated"]
+    True
+    """
+    from ..paths import POSTERIOR
+    from .posterior import posterior_keys
+
+    post = sc.posterior if sc is not None and sc.posterior else POSTERIOR
+    try:
+        calibrated = set(posterior_keys(post))
+    except ScenarioError:
+        calibrated = set()
+    drawn = (calibrated - set(sc.posterior_excluded)) if sc is not None and sc.posterior \
+        else set()
+    rows = []
+    for sec, table in PARAMETERS.items():
+        for k, p in table.items():
+            key = f"{sec}.{k}"
+            row = {"name": key, "section": sec, "kind": p.kind, "default": p.default}
+            if sc is not None:
+                row["value"] = sc.params[sec][k]
+            row.update({"lo": p.lo if p.numeric else None, "hi": p.hi if p.numeric else None,
+                        "choices": list(p.choices) or None, "unit": p.unit, "meaning": p.doc,
+                        "calibrated": key in calibrated, "drawn": key in drawn})
+            rows.append(row)
+    return rows
+
+
+def describe_json(sc: Scenario) -> dict:
+    """The resolved scenario as JSON-ready data (``escalation show --json``): its
+    :meth:`~sim.scenario.Scenario.to_dict` with ``parameters`` as the records of
+    :func:`parameter_rows`."""
+    data = sc.to_dict()
+    data["days"] = sc.days
+    data["parameters"] = parameter_rows(sc)
+    return data

@@ -36,6 +36,7 @@ def encode(sc: Scenario, key: str, value) -> float:
     >>> encode(load_scenario(), "us.trigger", "streak")
     2.0
     """
+    value = _label(value)
     p = PARAMETERS[key.partition(".")[0]][key.partition(".")[2]]
     if p.kind == "enum":
         return float(ENUM_LABELS[key].index(value))
@@ -52,19 +53,82 @@ def _replicates(replicates: int | ArrayLike) -> np.ndarray:
     return np.asarray(replicates, dtype=np.int64)
 
 
-def _check_override(key: str, arr: np.ndarray) -> None:
+def _override_values(sc: Scenario, key: str, val, n: int) -> np.ndarray:
+    """One override as the engines' float64 array of length ``n``: numbers (numpy scalars
+    included), enum labels (``"streak"``), dates (``"2020-03-31"``, ``datetime.date``, ``""``)
+    and booleans, a scalar or one value per replicate; checked against the registry."""
     sec, _, name = key.partition(".")
     if sec not in PARAMETERS or name not in PARAMETERS[sec]:
         raise ScenarioError(f"parameter override: unknown parameter '{key}'"
                             f"{_suggest(key, all_parameter_keys())}")
     p = PARAMETERS[sec][name]
-    if not p.numeric:
-        raise ScenarioError(f"parameter override: '{key}' is a {p.kind}, not a number; set it "
-                            "in a scenario file")
-    if not np.isfinite(arr).all():
-        raise ScenarioError(f"parameter override: '{key}' has a non-finite value")
-    if (p.lo is not None and (arr < p.lo).any()) or (p.hi is not None and (arr > p.hi).any()):
-        raise ScenarioError(f"parameter override: '{key}' outside {p.describe_bounds()}")
+    raw = np.asarray(val, dtype=object if p.kind in ("enum", "date") else None)
+    if raw.ndim > 1 or (raw.ndim == 1 and len(raw) not in (1, n)):
+        raise ScenarioError(f"parameter override: '{key}' has {raw.size} values for {n} "
+                            "replicates (give one value, or one per replicate)")
+    if p.kind in ("enum", "date"):
+        flat = raw.reshape(-1)
+        codes = {}
+        for v in dict.fromkeys(_label(x) for x in flat):
+            if p.kind == "enum" and v not in ENUM_LABELS[key]:
+                labels = ENUM_LABELS[key]
+                raise ScenarioError(f"parameter override: '{key}' = {v!r} is not one of "
+                                    f"{'|'.join(labels)}{_suggest(str(v), labels)}")
+            try:
+                codes[v] = encode(sc, key, v)
+            except (TypeError, ValueError):
+                raise ScenarioError(f"parameter override: '{key}' = {v!r} is not a date "
+                                    "(expected YYYY-MM-DD, or \"\" for none)") from None
+        arr = np.array([codes[_label(x)] for x in flat], dtype=np.float64)
+    else:
+        try:
+            arr = np.asarray(raw, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            bad = next(x for x in raw.reshape(-1) if not _is_number(x))
+            raise ScenarioError(f"parameter override: '{key}' must be a number ({p.kind}), "
+                                f"not {_label(bad)!r}") from None
+        if not np.isfinite(arr).all():
+            raise ScenarioError(f"parameter override: '{key}' has a non-finite value")
+        if p.kind == "bool" and not np.isin(arr, (0.0, 1.0)).all():
+            raise ScenarioError(f"parameter override: '{key}' must be true or false")
+        if (p.lo is not None and (arr < p.lo).any()) or (p.hi is not None
+                                                          and (arr > p.hi).any()):
+            bad = arr[(arr < (p.lo if p.lo is not None else -np.inf))
+                      | (arr > (p.hi if p.hi is not None else np.inf))][0]
+            raise ScenarioError(f"parameter override: '{key}' = {bad:g} outside "
+                                f"{p.describe_bounds()}")
+        if p.kind == "int":
+            arr = np.round(arr)
+    return np.broadcast_to(arr, (n,)).copy()
+
+
+def _label(x):
+    """A label or date as plain Python (numpy strings and scalars, pandas timestamps)."""
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, dt.datetime):
+        return x.date().isoformat()
+    if isinstance(x, dt.date):
+        return x.isoformat()
+    return x
+
+
+def _is_number(x) -> bool:
+    try:
+        float(x)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _check_cross(values: dict[str, np.ndarray]) -> None:
+    """The per-replicate form of the scenario's cross-checks (a design row may break them)."""
+    for lo, hi in (("us.lag_min_days", "us.lag_max_days"),
+                   ("iran.direct_lag_min_days", "iran.direct_lag_max_days")):
+        bad = np.flatnonzero(values[lo] > values[hi])
+        if bad.size:
+            raise ScenarioError(f"parameter override: '{lo}' ({values[lo][bad[0]]:g}) exceeds "
+                                f"'{hi}' ({values[hi][bad[0]]:g}) in row {bad[0]}")
 
 
 def build_params(sc: Scenario, replicates: int | ArrayLike, seed: int = 0, *,
@@ -85,7 +149,8 @@ def build_params(sc: Scenario, replicates: int | ArrayLike, seed: int = 0, *,
         seed: the run's seed (it keys the posterior draws).
         posterior: draw from the scenario's posterior (``True``), not at all (``False``), or
             from this posterior file.
-        overrides: ``{"section.name": value or array}``, numeric parameters only.
+        overrides: ``{"section.name": value or array}``: numbers (numpy scalars too), enum
+            labels (``"us.trigger": ["deaths", "streak", ...]``), dates, booleans.
 
     Example:
         >>> from sim.scenario import load_scenario
@@ -109,11 +174,9 @@ def build_params(sc: Scenario, replicates: int | ArrayLike, seed: int = 0, *,
         drawn = {k: v for k, v in sample_posterior(path, seed, reps).items()
                  if k not in sc.posterior_excluded}
     for key, val in {**drawn, **(overrides or {})}.items():
-        arr = np.broadcast_to(np.asarray(val, dtype=np.float64), (n,)).copy()
-        _check_override(key, arr)
-        if PARAMETERS[key.partition(".")[0]][key.partition(".")[2]].kind == "int":
-            arr = np.round(arr)
-        values[key] = arr
+        values[key] = _override_values(sc, key, val, n)
+    if overrides:
+        _check_cross(values)
     groups = list(sc.groups.values())
     traits = {t: np.tile(np.array([float(g[t]) for g in groups]), (n, 1)) for t in TRAIT_NAMES}
     mask = np.array([[1.0 if th in g["theatres"].split(",") else 0.0 for th in THEATRES]

@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +29,40 @@ ACTOR, PURPOSE = 99, 99
 
 
 def load_posterior(path: str | Path | None = None) -> pd.DataFrame:
-    """The particles (one row each, a column per dotted key, ``weight`` normalised to 1)."""
+    """The particles (one row each, a column per dotted key, ``weight`` normalised to 1).
+
+    The file is read once per process while it is unchanged (cached by path, size and
+    modification time), so that many small runs do not read it again and again."""
     path = Path(path) if path is not None else POSTERIOR
     if not path.exists():
         raise ScenarioError(f"{path}: posterior not found (run `escalation calibrate`)")
+    st = path.stat()
+    return _read_posterior(str(path.resolve()), st.st_size, st.st_mtime_ns).copy()
+
+
+@lru_cache(maxsize=8)
+def _read_posterior(path: str, size: int, mtime_ns: int) -> pd.DataFrame:
+    return _checked(Path(path))
+
+
+@lru_cache(maxsize=8)
+def _arrays(path: str, size: int, mtime_ns: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Cumulative weights and the parameter columns of a posterior file (cached)."""
+    df = _read_posterior(path, size, mtime_ns)
+    cw = np.cumsum(df["weight"].to_numpy())
+    cw[-1] = 1.0
+    cols = {k: df[k].to_numpy(dtype=float) for k in df.columns if k != "weight"}
+    for a in (cw, *cols.values()):
+        a.setflags(write=False)
+    return cw, cols
+
+
+def posterior_keys(path: str | Path | None = None) -> list[str]:
+    """The dotted keys a posterior file calibrates (its columns but ``weight``)."""
+    return [c for c in load_posterior(path).columns if c != "weight"]
+
+
+def _checked(path: Path) -> pd.DataFrame:
     df = pd.read_parquet(path)
     if "weight" not in df.columns:
         raise ScenarioError(f"{path}: no 'weight' column")
@@ -60,11 +91,13 @@ def sample_posterior(path: str | Path | None, seed: int,
         ``{"section.name": array}``, one entry per replicate, ready for
         ``build_param_table(..., overrides=...)``.
     """
-    df = load_posterior(path)
+    path = Path(path) if path is not None else POSTERIOR
+    if not path.exists():
+        raise ScenarioError(f"{path}: posterior not found (run `escalation calibrate`)")
+    st = path.stat()
+    cw, cols = _arrays(str(path.resolve()), st.st_size, st.st_mtime_ns)
     reps = np.arange(replicates) if np.ndim(replicates) == 0 else np.asarray(replicates)
     u = rnd.uniform(rnd.replicate_keys(seed, reps.astype(np.int64)), day=0, actor=ACTOR,
                     purpose=PURPOSE)
-    cw = np.cumsum(df["weight"].to_numpy())
-    cw[-1] = 1.0
     idx = np.minimum(np.searchsorted(cw, u, side="right"), len(cw) - 1)
-    return {k: df[k].to_numpy(dtype=float)[idx] for k in df.columns if k != "weight"}
+    return {k: v[idx] for k, v in cols.items()}

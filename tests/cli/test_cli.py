@@ -161,3 +161,18 @@ def test_list_names_every_bundled_file():
     for name in ("baseline.toml", "answer_deaths.toml", "answer_every_streak.toml",
                  "decapitation_first.toml", "drawdown_iraq.toml"):
         assert name in res.output
+
+
+def test_show_json_lists_every_parameter():
+    from sim.model.registry import all_parameter_keys
+
+    res = CliRunner().invoke(main, ["show", "answer_every_streak", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["name"] == "answer_every_streak" and data["days"] == 2192
+    params = {p["name"]: p for p in data["parameters"]}
+    assert list(params) == all_parameter_keys()
+    assert params["us.trigger"]["value"] == "streak"
+    assert params["us.force_protection"]["hi"] == 0.99
+    assert params["militia.w_fear"]["calibrated"] is True
+    assert params["us.trigger"]["calibrated"] is False

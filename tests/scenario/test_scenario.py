@@ -158,3 +158,50 @@ def test_missing_posterior_file_is_refused(write_toml):
     path = write_toml('[scenario]\nposterior = "nowhere.parquet"\n')
     with pytest.raises(ScenarioError, match=r"\[scenario\] posterior: file not found"):
         load_scenario(path)
+
+
+def test_build_params_takes_labels_dates_and_numpy_scalars_per_row(baseline):
+    import datetime as dt
+
+    import numpy as np
+
+    from sim.scenario import build_params
+
+    t = build_params(baseline, 4, posterior=False, overrides={
+        "us.trigger": np.array(["deaths", "streak", "never", "casualties"], dtype=object),
+        "militia.w_fear": np.int64(2), "us.lag_min_days": np.float32(1.4),
+        "us.drawdown_date": [dt.date(2019, 1, 11), "", "2019-02-01", np.str_("2019-01-01")]})
+    assert t["us.trigger"].tolist() == [0.0, 2.0, 3.0, 1.0]  # codes of TRIGGERS
+    assert t["militia.w_fear"].tolist() == [2.0] * 4
+    assert t["us.lag_min_days"].tolist() == [1.0] * 4          # an int parameter: rounded
+    assert t["us.drawdown_date"].tolist() == [10.0, 1e9, 31.0, 0.0]  # day index, NO_DAY
+    sc = baseline.with_overrides({"militia.w_fear": np.float64(2.5), "us.trigger": np.str_("never")})
+    assert sc.params["militia"]["w_fear"] == 2.5 and sc.params["us"]["trigger"] == "never"
+
+
+def test_build_params_refuses_bad_values_with_their_key(baseline):
+    from sim.scenario import build_params
+
+    cases = [({"us.trigger": "streek"}, "'us.trigger' = 'streek' is not one of"),
+             ({"us.drawdown_date": "2020-13-01"}, "'us.drawdown_date' = '2020-13-01' is not a date"),
+             ({"militia.w_fear": [1, 2]}, "'militia.w_fear' has 2 values for 4 replicates"),
+             ({"militia.w_fear": [1, 2, float("inf"), 1]}, "'militia.w_fear' has a non-finite value"),
+             ({"us.lag_max_days": [5, 5, 0, 5]}, "'us.lag_min_days' (1) exceeds 'us.lag_max_days' (0) in row 2")]
+    for overrides, message in cases:
+        with pytest.raises(ScenarioError) as exc:
+            build_params(baseline, 4, posterior=False, overrides=overrides)
+        assert message in str(exc.value)
+
+
+def test_the_posterior_file_is_read_once(baseline, monkeypatch):
+    import pandas as pd
+
+    from sim.scenario import build_params
+
+    a = build_params(baseline, 20, seed=1)
+    calls = []
+    real = pd.read_parquet
+    monkeypatch.setattr(pd, "read_parquet", lambda *a, **k: calls.append(a) or real(*a, **k))
+    b = build_params(baseline, 20, seed=1)
+    assert calls == []
+    assert all((a[k] == b[k]).all() for k in a.values)
