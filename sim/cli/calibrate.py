@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import shlex
 import sys
@@ -62,6 +61,7 @@ def _calibrate(scenario, seed, quick, report_only, reps, out, record_dir, no_smm
     from ..api import _scenario as load_scenario
     from ..calibration.fit import CALIBRATED, Budget, calibrate
     from ..calibration.report import make_report
+    from ..experiments.store import json_text
     from ..record.load import load_record
 
     sc = load_scenario(scenario)
@@ -82,11 +82,11 @@ def _calibrate(scenario, seed, quick, report_only, reps, out, record_dir, no_smm
     res.posterior.to_parquet(buf, index=False)
     _write_atomic(out / "posterior.parquet", buf.getvalue())
     _write_atomic(out / "point_estimate.json",
-                  json.dumps({"method": "simulated method of moments (differential evolution, "
-                                        "common random numbers)" if not no_smm
-                              else "ABC posterior mean", "objective": res.smm_objective,
-                              "parameters": res.point,
-                              "posterior_mean": res.posterior_mean()}, indent=2))
+                  json_text({"method": "simulated method of moments (differential evolution, "
+                                       "common random numbers)" if not no_smm
+                             else "ABC posterior mean", "objective": res.smm_objective,
+                             "parameters": res.point,
+                             "posterior_mean": res.posterior_mean()}))
     summ = res.summary()
     manifest = {
         "command": "escalation " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
@@ -105,8 +105,7 @@ def _calibrate(scenario, seed, quick, report_only, reps, out, record_dir, no_smm
         "posterior_ess": float(1.0 / (res.posterior.weight ** 2).sum()),
         "posterior_summary": summ.to_dict(orient="records"),
     }
-    _write_atomic(out / "calibration_manifest.json", json.dumps(manifest, indent=2,
-                                                                 default=float))
+    _write_atomic(out / "calibration_manifest.json", json_text(manifest))
     click.echo(summ.to_string(index=False))
     click.echo(f"wrote {out}/posterior.parquet ({len(res.posterior)} particles), "
                f"point_estimate.json, calibration_manifest.json in {res.elapsed:.0f} s")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import platform
 import shutil
@@ -71,12 +72,38 @@ def atomic_folder(out: str | Path):
         shutil.rmtree(old, ignore_errors=True)
 
 
+def finite_json(value):
+    """``value`` with every non-finite float (NaN, infinities) replaced by ``None`` and numpy
+    scalars and arrays made plain, so that it can be written as strict JSON.
+
+    >>> finite_json({"a": float("nan"), "b": [1.5, float("inf")]})
+    {'a': None, 'b': [1.5, None]}
+    """
+    if isinstance(value, dict):
+        return {str(k): finite_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_json(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    tolist = getattr(value, "tolist", None)  # numpy scalars and arrays
+    if callable(tolist):
+        return finite_json(tolist())
+    return str(value)
+
+
+def json_text(data) -> str:
+    """Strict JSON (no ``NaN`` or ``Infinity``: they are written as ``null``), indented."""
+    return json.dumps(finite_json(data), indent=2, allow_nan=False) + "\n"
+
+
 def write_manifest(folder: Path, **fields) -> None:
     """Write ``manifest.json`` with the given fields plus versions and the command line."""
     data = dict(fields)
     data.setdefault("versions", versions())
     data.setdefault("command", " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]))
-    (folder / MANIFEST).write_text(json.dumps(data, indent=2, default=str) + "\n")
+    (folder / MANIFEST).write_text(json_text(data))
 
 
 # --------------------------------------------------------------------------- chunk files
@@ -189,7 +216,7 @@ def check_folder(out: Path, fields: dict, resume: bool, overwrite: bool) -> str:
 
 def _write_json(path: Path, data: dict) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    tmp.write_text(json_text(data))
     os.replace(tmp, path)
 
 
