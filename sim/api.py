@@ -122,6 +122,7 @@ def run(scenario: ScenarioLike = None, *, runs: int = 1000, seed: int = 0,
     """
     from .experiments.runner import run_scenario
     from .scenario import build_params
+    from .scenario.provenance import run_inputs
 
     call = _call("run", scenario=_describe(scenario), runs=runs, seed=seed, engine=engine,
                  weekly=weekly, replay_until=str(replay_until) if replay_until else None,
@@ -131,12 +132,13 @@ def run(scenario: ScenarioLike = None, *, runs: int = 1000, seed: int = 0,
         sc = sc.with_replay(_date(replay_until, "replay_until"))
     sc, drawn = _with_posterior(sc, posterior)
     setup = sc.setup()  # checks a branch date and the record before anything runs
+    inputs = run_inputs(sc, drawn)
     params = build_params(sc, runs, seed)
     res = run_scenario(sc, runs=runs, seed=seed, engine=engine, workers=workers,
                        chunk_size=chunk_size, keep_weekly=weekly, params=params,
                        progress=progress, setup=setup)
     return RunResult(sc, seed, engine, runs, "posterior" if drawn else "defaults",
-                     sc.replay_until, res, call)
+                     sc.replay_until, res, call, inputs)
 
 
 def mesa_model(scenario: ScenarioLike = None, *, seed: int = 0, replicate: int = 0,

@@ -80,6 +80,8 @@ class RunResult:
             the scenario's posterior) or ``"defaults"``.
         replay_until: the branch date, if the record was replayed up to it.
         result: the underlying :class:`sim.experiments.runner.RunResult`.
+        inputs: the record replayed and the posterior drawn from, with their checksums
+            (``manifest.json``'s ``inputs``).
 
     Example:
         >>> from sim import run
@@ -96,6 +98,7 @@ class RunResult:
     replay_until: dt.date | None
     result: Any
     call: str = ""
+    inputs: dict = dataclasses.field(default_factory=dict)
 
     @property
     def elapsed(self) -> float:
@@ -235,7 +238,7 @@ class RunResult:
                       runs=self.n_runs, parameters_from=self.parameters_from,
                       replay_until=self.replay_until.isoformat() if self.replay_until else None,
                       workers=self.result.workers, elapsed_seconds=round(self.elapsed, 3),
-                      command=self.call)
+                      command=self.call, inputs=self.inputs)
         with atomic_folder(out) as tmp:
             self.runs.to_parquet(tmp / "runs.parquet", index=False)
             self.bands.to_parquet(tmp / "bands.parquet", index=False)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import shlex
 import sys
@@ -95,6 +96,7 @@ def _calibrate(scenario, seed, quick, report_only, reps, out, record_dir, no_smm
         "seed": seed, "budget": res_budget(budget, quick),
         "elapsed_seconds": res.elapsed, "simulated_rows": res.rows, "engine_calls": res.calls,
         "data_sha256": record.checksums(),
+        "posterior_sha256": hashlib.sha256(buf.getvalue()).hexdigest(),
         "parameters": [{"key": p.key, "lo": p.lo, "hi": p.hi, "why": p.why}
                        for p in CALIBRATED],
         "prior": "uniform over [lo, hi] of each parameter",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 import sys
+import warnings
 from pathlib import Path
 
 import click
 
-from ..errors import InputError
+from ..errors import InputError, InputWarning
 
 EXIT_BAD_INPUT = 2
 
@@ -20,17 +21,29 @@ def fail(message: str) -> None:
 
 
 def friendly_errors(fn):
-    """Turn bad-input errors into one line on stderr and exit code 2 (never a traceback)."""
+    """Turn bad-input errors into one line on stderr and exit code 2 (never a traceback);
+    print each :class:`~sim.errors.InputWarning` as one ``warning:`` line on stderr."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except InputError as exc:
-            fail(str(exc))
-        except KeyboardInterrupt:
-            click.echo("interrupted: nothing was written", err=True)
-            sys.exit(130)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", InputWarning)
+            shown = warnings.showwarning
+
+            def show(message, category, filename, lineno, file=None, line=None):
+                if issubclass(category, InputWarning):
+                    click.echo(f"warning: {message}", err=True)
+                else:
+                    shown(message, category, filename, lineno, file, line)
+
+            warnings.showwarning = show
+            try:
+                return fn(*args, **kwargs)
+            except InputError as exc:
+                fail(str(exc))
+            except KeyboardInterrupt:
+                click.echo("interrupted: nothing was written", err=True)
+                sys.exit(130)
 
     return wrapper
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..scenario import Scenario
 from ..scenario.policies import policy_path, resolve_policy
+from ..scenario.provenance import run_inputs
 from .backends import Backend
 from .designs import SweepError
 from .execution import Execution, run_job
@@ -146,11 +147,12 @@ def run_compare(sc: Scenario, policies: list[str], out: str | Path, runs: int = 
     resolved = [resolve_policy(p, sc) for p in policies]
     labels = _unique([r[0] for r in resolved])
     scenarios = [r[1] for r in resolved]
-    job = Job("compare", scenarios, runs, seed, weekly=WEEKLY_MEASURES, labels=labels)
+    job = Job("compare", scenarios, runs, seed, weekly=WEEKLY_MEASURES, labels=labels,
+              inputs=run_inputs(sc, bool(sc.posterior)))
     fields = {"kind": "compare", "fingerprint": job.fingerprint(), "scenario": sc.to_dict(),
               "policies": labels, "policy_files": [str(policy_path(p)) for p in policies],
               "policy_settings": {lab: r[2] for lab, r in zip(labels, resolved, strict=True)},
-              "seed": seed, "runs": runs}
+              "seed": seed, "runs": runs, "inputs": job.inputs}
     ex = run_job(job, out, fields, backend, resume, overwrite, chunk_rows, progress, on_chunk)
     parts = ex.parts
     runs_df = parts.drop(columns=[c for c in parts.columns if c.startswith("wk_")])

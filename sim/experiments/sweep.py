@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..scenario import Scenario
+from ..scenario.provenance import run_inputs
 from .backends import Backend
 from .designs import SweepError, Vary, make_design
 from .execution import Execution, run_job
@@ -70,7 +71,7 @@ def sweep_fields(job: Job, sc: Scenario, varies: list[Vary], design: str,
     return {"kind": job.kind, "fingerprint": job.fingerprint(), "scenario": sc.to_dict(),
             "design": design, "samples": samples,
             "varied": {v.key: v.to_dict() for v in varies}, "seed": job.seed,
-            "runs": job.runs, "sets": job.n_sets}
+            "runs": job.runs, "sets": job.n_sets, "inputs": job.inputs}
 
 
 def run_sweep(sc: Scenario, varies: list[Vary], out: str | Path, design: str = "lhs",
@@ -96,7 +97,8 @@ def run_sweep(sc: Scenario, varies: list[Vary], out: str | Path, design: str = "
         design_frame = make_design(varies, design, samples, seed)
     if runs < 1:
         raise SweepError("--runs must be at least 1")
-    job = Job(kind, [sc], runs, seed, design=design_frame)
+    job = Job(kind, [sc], runs, seed, design=design_frame,
+              inputs=run_inputs(sc, bool(sc.posterior)))
     fields = sweep_fields(job, sc, varies, design, samples if design != "grid" else None)
     ex = run_job(job, out, fields, backend, resume, overwrite, chunk_rows, progress, on_chunk)
     keys = list(design_frame.columns)

@@ -36,6 +36,8 @@ class Job:
         runs, seed: replicates per set (indices ``0 .. runs-1``) and the seed.
         weekly: measures kept per replicate and week (list columns ``wk_<measure>``).
         labels: optional per-set labels (policy names).
+        inputs: the record and posterior read, with their checksums
+            (:func:`sim.scenario.provenance.run_inputs`): part of the fingerprint.
     """
 
     kind: str
@@ -45,6 +47,7 @@ class Job:
     design: pd.DataFrame | None = None
     weekly: tuple[str, ...] = ()
     labels: list[str] | None = None
+    inputs: dict | None = None
 
     @property
     def n_sets(self) -> int:
@@ -66,7 +69,7 @@ class Job:
                 "design": None if self.design is None else
                 {"columns": list(self.design.columns),
                  "values": self.design.to_numpy().tolist()},
-                "weekly": list(self.weekly), "labels": self.labels}
+                "weekly": list(self.weekly), "labels": self.labels, "inputs": self.inputs}
         text = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
