@@ -42,4 +42,7 @@ def suggest(word: str, options: Iterable[str]) -> str:
 class InputWarning(UserWarning):
     """Something about the input the user should know although the work can go on (a
     posterior fitted on another record, a scheduler still waiting for workers); the command
-    line prints it as one ``warning:`` line on stderr."""
+    line prints it as one ``warning:`` line on stderr (``note:`` for a subclass whose
+    ``label`` says so)."""
+
+    label = "warning"

@@ -32,7 +32,8 @@ def friendly_errors(fn):
 
             def show(message, category, filename, lineno, file=None, line=None):
                 if issubclass(category, InputWarning):
-                    click.echo(f"warning: {message}", err=True)
+                    click.echo(f"{getattr(category, 'label', 'warning')}: {message}",
+                               err=True)
                 else:
                     shown(message, category, filename, lineno, file, line)
 
@@ -54,5 +55,9 @@ def scenario_argument(f):
 
 
 def default_out(name: str, suffix: str = "") -> Path:
-    """``results/<name>[-suffix]``: where a command writes when ``--out`` is not given."""
+    """``results/<name>[-suffix]``: where a command writes when ``--out`` is not given (the
+    scenario's name made a safe folder name: it cannot leave ``results/``)."""
+    from ..experiments.store import safe_name
+
+    name = safe_name(name)
     return Path("results") / (f"{name}-{suffix}" if suffix else name)

@@ -22,7 +22,7 @@ from .backends import Backend
 from .designs import SweepError, Vary, make_design
 from .execution import Execution, run_job
 from .outcomes import OUTCOMES, outcomes_in
-from .store import atomic_folder, write_manifest
+from .store import atomic_folder, folder_lock, write_manifest
 from .tasks import Chunk, Job
 
 
@@ -100,12 +100,19 @@ def run_sweep(sc: Scenario, varies: list[Vary], out: str | Path, design: str = "
     job = Job(kind, [sc], runs, seed, design=design_frame,
               inputs=run_inputs(sc, bool(sc.posterior)))
     fields = sweep_fields(job, sc, varies, design, samples if design != "grid" else None)
-    ex = run_job(job, out, fields, backend, resume, overwrite, chunk_rows, progress, on_chunk)
+    with folder_lock(out):
+        ex = run_job(job, out, fields, backend, resume, overwrite, chunk_rows, progress,
+                     on_chunk)
+        return _write_sweep(out, fields, ex, design_frame, backend, overwrite, draw, extra)
+
+
+def _write_sweep(out: Path, fields: dict, ex: Execution, design_frame: pd.DataFrame,
+                 backend: Backend, overwrite: bool, draw, extra) -> SweepResult:
     keys = list(design_frame.columns)
     runs_df = sweep_runs_frame(ex.parts, design_frame)
     sets = summarise_sets(runs_df, keys)
     figures: list[Path] = []
-    with atomic_folder(out) as tmp:
+    with atomic_folder(out, fields, overwrite) as tmp:
         runs_df.to_parquet(tmp / "runs.parquet", index=False)
         sets.to_parquet(tmp / "sets.parquet", index=False)
         more = extra(tmp, runs_df, sets) if extra is not None else {}
