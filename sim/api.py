@@ -142,7 +142,7 @@ def run(scenario: ScenarioLike = None, *, runs: int = 1000, seed: int = 0,
         run_scenario,
     )
     from .scenario import build_params
-    from .scenario.provenance import run_inputs
+    from .scenario.provenance import run_inputs, warn_if_fitted_elsewhere
 
     call = _call("run", scenario=_describe(scenario), runs=runs, seed=seed, engine=engine,
                  weekly=weekly, replay_until=str(replay_until) if replay_until else None,
@@ -165,6 +165,7 @@ def run(scenario: ScenarioLike = None, *, runs: int = 1000, seed: int = 0,
 
     def simulate(checkpoint=None):
         setup = sc.setup()  # checks a branch date and the record before anything runs
+        warn_if_fitted_elsewhere(sc, inputs)
         params = build_params(sc, runs, seed)
         if checkpoint is not None:
             from .experiments.store import begin_job
@@ -185,6 +186,7 @@ def run(scenario: ScenarioLike = None, *, runs: int = 1000, seed: int = 0,
     fields = {"kind": "run", "scenario": sc.to_dict(), "fingerprint": fp, "runs": runs,
               "seed": seed, "engine": engine}
     folder = Path(out).resolve()
+    check_target(folder, fields, overwrite, resume)  # refuse before touching anything
     with folder_lock(folder):
         status = check_target(folder, fields, overwrite, resume)
         if status == "done":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -14,9 +15,19 @@ from ..errors import InputError, InputWarning
 EXIT_BAD_INPUT = 2
 
 
+def one_line(message: str) -> str:
+    r"""``message`` on one line: line breaks and other control characters (which a bad
+    value quoted in a message may hold) are shown as escapes.
+
+    >>> one_line("unknown value 'a\nb'")
+    "unknown value 'a\\nb'"
+    """
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], str(message))
+
+
 def fail(message: str) -> None:
-    """Print ``error: message`` on stderr and exit with code 2."""
-    click.echo(f"error: {message}", err=True)
+    """Print ``error: message`` on stderr, on one line, and exit with code 2."""
+    click.echo(f"error: {one_line(message)}", err=True)
     sys.exit(EXIT_BAD_INPUT)
 
 
@@ -32,8 +43,8 @@ def friendly_errors(fn):
 
             def show(message, category, filename, lineno, file=None, line=None):
                 if issubclass(category, InputWarning):
-                    click.echo(f"{getattr(category, 'label', 'warning')}: {message}",
-                               err=True)
+                    click.echo(f"{getattr(category, 'label', 'warning')}: "
+                               f"{one_line(str(message))}", err=True)
                 else:
                     shown(message, category, filename, lineno, file, line)
 

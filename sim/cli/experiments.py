@@ -283,6 +283,8 @@ def plot(folder):
 
     if not folder.is_dir():
         raise OutputError(f"{folder}: no such folder")
+    if not (folder / "manifest.json").is_file():
+        raise OutputError(f"{folder}: no manifest.json; not an escalation output folder")
     notes: list[str] = []
     with folder_lock(folder):
         made = draw_folder(folder, notes)

@@ -2,8 +2,8 @@
 replicates x what is kept; a request the machine cannot hold is refused with one line.
 
 The constants are conservative measurements of the batch engine (``make bench``,
-docs/performance.md): about 1 ms of Python per simulated day and engine call (2.5 ms is
-assumed), about 1 microsecond per replicate-day (1.5 assumed); the weekly histograms that
+docs/performance.md): about 1 ms of Python per simulated day and engine call (2 ms is
+assumed), 0.4 to 1 microsecond per replicate-day (1.2 assumed); the weekly histograms that
 make the bands exact take ``len(DAILY) x 1024 x 8`` bytes per week, and a run holds a few
 copies of them.  Chunks are cut so that each takes at most :data:`CHUNK_TARGET_SECONDS` by
 this estimate, which keeps the promise that finished work is saved at least every
@@ -29,12 +29,13 @@ from ..model.measures import DAILY
 
 CHECKPOINT_SECONDS = 30.0
 """Finished work is saved at least this often (by the estimate below)."""
-CHUNK_TARGET_SECONDS = 15.0
-"""What one chunk may take by the (conservative) estimate: half the promise."""
-DAY_SECONDS = 2.5e-3
+CHUNK_TARGET_SECONDS = 20.0
+"""What one chunk may take by the (conservative) estimate: two thirds of the promise (on the
+machine measured, such a chunk takes about 13 s)."""
+DAY_SECONDS = 2.0e-3
 """Seconds of per-day overhead of one batch-engine call (measured: about 1 ms)."""
-REP_DAY_SECONDS = {"batch": 1.5e-6, "mesa": 6e-3}
-"""Seconds per replicate-day (measured: about 1 microsecond batch, 5 ms Mesa)."""
+REP_DAY_SECONDS = {"batch": 1.2e-6, "mesa": 6e-3}
+"""Seconds per replicate-day (measured: 0.4 to 1 microsecond batch, 5 ms Mesa)."""
 BASE_MEMORY = 300e6
 """The process with numpy, pandas, pyarrow, the scenario and the posterior loaded."""
 WORKER_MEMORY = 150e6

@@ -26,7 +26,7 @@ from .backends import Backend
 from .designs import SweepError
 from .execution import Execution, run_job
 from .outcomes import OUTCOMES, label, outcomes_in
-from .store import atomic_folder, folder_lock, write_manifest
+from .store import atomic_folder, check_target, folder_lock, write_manifest
 from .tasks import Chunk, Job
 
 WEEKLY_MEASURES = ("us_wounded", "us_killed", "rung")
@@ -153,6 +153,7 @@ def run_compare(sc: Scenario, policies: list[str], out: str | Path, runs: int = 
               "policies": labels, "policy_files": [str(policy_path(p)) for p in policies],
               "policy_settings": {lab: r[2] for lab, r in zip(labels, resolved, strict=True)},
               "seed": seed, "runs": runs, "inputs": job.inputs}
+    check_target(out, fields, overwrite, resume)  # refuse before touching anything
     with folder_lock(out):
         ex = run_job(job, out, fields, backend, resume, overwrite, chunk_rows, progress,
                      on_chunk)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..scenario.provenance import warn_if_fitted_elsewhere
 from .backends import Backend, Executor
 from .budget import check_job, checkpoint_rows
 from .designs import SweepError
@@ -40,8 +41,8 @@ class Execution:
     """What :func:`run_job` did."""
 
     parts: pd.DataFrame
-    chunks: int
-    reused: int
+    chunks: int  # chunks the job was made of: those reused and those run
+    reused: int  # saved chunks of an interrupted run that were reused
     elapsed: float
     status: str
     chunk_rows: int = 0
@@ -113,14 +114,20 @@ def run_job(job: Job, out: Path, fields: dict, backend: Backend | None = None,
         raise SweepError(f"{out}: this {job.kind} is already complete; nothing to resume "
                          f"(`escalation plot {out}` redraws its figures)")
     check_writable(out)
+    workers = max(1, backend.workers)  # Dask: the real count is known once connected
+    check_job(job, job_chunk_rows(job, chunk_rows, workers), workers, out)
+    for sc in job.scenarios:  # a branch date, the record, a policy that contradicts it
+        sc.setup()
+    if job.inputs:
+        warn_if_fitted_elsewhere(job.scenarios[0], job.inputs)
     old = read_manifest(out) if status == "resume" else None
     fp = fields["fingerprint"]
     with Executor(backend) as exe:
-        if chunk_rows is None and old and old.get("fingerprint") == fp \
-                and old.get("chunk_rows"):
-            chunk_rows = int(old["chunk_rows"])  # the interrupted run's chunks
+        was = old.get("chunk_rows") if old and old.get("fingerprint") == fp else None
+        if chunk_rows is None and isinstance(was, int) and not isinstance(was, bool) \
+                and was > 0:
+            chunk_rows = was  # the interrupted run's chunks
         chunk_rows = job_chunk_rows(job, chunk_rows, exe.n_workers)
-        check_job(job, chunk_rows, exe.n_workers, out)
         begin_job(out, {**fields, "chunk_rows": chunk_rows}, status)
         plan = plan_chunks(job, chunk_rows)
         found = []
@@ -136,9 +143,6 @@ def run_job(job: Job, out: Path, fields: dict, backend: Backend | None = None,
             todo = [dataclasses.replace(c, index=number.get((c.set0, c.set1, c.rep0, c.rep1),
                                                             len(plan) + i))
                     for i, c in enumerate(plan_chunks(job, chunk_rows, covered))]
-        reused = sum(1 for c in plan if all(
-            any(a <= c.rep0 and c.rep1 <= b for a, b in covered.get(s, []))
-            for s in range(c.set0, c.set1)))
         days = job.days
         t0 = time.perf_counter()
         done_rows = sum(len(p) for p in parts.values())
@@ -164,4 +168,5 @@ def run_job(job: Job, out: Path, fields: dict, backend: Backend | None = None,
             bar.close()
     merged = pd.concat([parts[k] for k in sorted(parts)], ignore_index=True)
     merged = merged.sort_values(["set", "replicate"], kind="stable").reset_index(drop=True)
-    return Execution(merged, len(plan), reused, time.perf_counter() - t0, status, chunk_rows)
+    return Execution(merged, len(kept) + len(todo), len(kept), time.perf_counter() - t0, status,
+                     chunk_rows)

@@ -196,7 +196,9 @@ class Identity:
 
     @classmethod
     def of(cls, kind: str, scenario: dict, fingerprint: str = "") -> Identity:
-        files = scenario.get("files") or [""]
+        scenario = scenario if isinstance(scenario, dict) else {}
+        files = scenario.get("files")
+        files = files if isinstance(files, list) and files else [""]
         return cls(kind, str(scenario.get("name", "")), str(files[-1]), fingerprint)
 
     @classmethod
@@ -219,7 +221,7 @@ def _is_ours(m) -> bool:
         return False
     mark = m.get(MARKER)
     if isinstance(mark, dict):
-        return mark.get("tool") == TOOL
+        return mark.get("tool") == TOOL and isinstance(m.get("scenario"), dict)
     # folders written before the marker: the manifest names this package's version
     return isinstance(m.get("versions"), dict) and TOOL in m["versions"] \
         and isinstance(m.get("scenario"), dict)
@@ -272,7 +274,10 @@ def inspect_folder(out: str | Path) -> FolderState:
                           "an escalation output folder, or a damaged one")
             return st
         if not _is_ours(m):
-            st.refused = f"its {MANIFEST} was not written by escalation"
+            mark = m.get(MARKER) if isinstance(m, dict) else None
+            st.refused = (f"its {MANIFEST} is damaged (no scenario table): not a folder to "
+                          "replace" if isinstance(mark, dict) and mark.get("tool") == TOOL
+                          else f"its {MANIFEST} was not written by escalation")
             return st
         st.manifest = m
         listed = m.get("files")
@@ -296,14 +301,17 @@ def inspect_folder(out: str | Path) -> FolderState:
     return st
 
 
+def _names(value) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, dict | list) else str(value)
+
+
 def _describe_manifest(m: dict) -> str:
-    kind = Identity.of_manifest(m).kind
-    name = (m.get("scenario") or {}).get("name", "?")
-    bits = [f"a {kind} of {name}"]
+    ident = Identity.of_manifest(m)
+    bits = [f"a {ident.kind} of {ident.scenario or '?'}"]
     if m.get("varied"):
-        bits.append("varying " + ", ".join(m["varied"]))
+        bits.append("varying " + _names(m["varied"]))
     if m.get("policies"):
-        bits.append("policies " + ", ".join(map(str, m["policies"])))
+        bits.append("policies " + _names(m["policies"]))
     bits.append(f"{m.get('runs', '?')} runs, seed {m.get('seed', '?')}")
     if m.get("status") == "running":
         bits.append("unfinished")

@@ -22,7 +22,7 @@ from .backends import Backend
 from .designs import SweepError, Vary, make_design
 from .execution import Execution, run_job
 from .outcomes import OUTCOMES, outcomes_in
-from .store import atomic_folder, folder_lock, write_manifest
+from .store import atomic_folder, check_target, folder_lock, write_manifest
 from .tasks import Chunk, Job
 
 
@@ -100,6 +100,7 @@ def run_sweep(sc: Scenario, varies: list[Vary], out: str | Path, design: str = "
     job = Job(kind, [sc], runs, seed, design=design_frame,
               inputs=run_inputs(sc, bool(sc.posterior)))
     fields = sweep_fields(job, sc, varies, design, samples if design != "grid" else None)
+    check_target(out, fields, overwrite, resume)  # refuse before touching anything
     with folder_lock(out):
         ex = run_job(job, out, fields, backend, resume, overwrite, chunk_rows, progress,
                      on_chunk)

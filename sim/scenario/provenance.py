@@ -50,13 +50,19 @@ def posterior_info(path: str | Path) -> dict:
 
 def run_inputs(sc: Scenario, posterior: bool) -> dict:
     """``{"record": {...} | None, "posterior": {...} | None}`` of a run of ``sc`` (the
-    posterior only when replicates draw from it); warns (:class:`InputWarning`) when the
-    replayed record differs from the one the posterior was fitted on."""
+    posterior only when replicates draw from it)."""
     record = None
     if sc.replay_until is not None:
         folder = Path(sc.replay_record) if sc.replay_record else CALIBRATION_DIR
         record = {"folder": str(folder), "sha256": record_checksums(folder)}
     post = posterior_info(sc.posterior) if posterior and sc.posterior else None
+    return {"record": record, "posterior": post}
+
+
+def warn_if_fitted_elsewhere(sc: Scenario, inputs: dict) -> None:
+    """Warn (:class:`InputWarning`) when the replayed record differs from the one the
+    posterior was fitted on (call it once the record has been loaded and validated)."""
+    record, post = inputs.get("record"), inputs.get("posterior")
     if record is not None and post is not None and post["fitted_on"]:
         changed = [name for name, digest in record["sha256"].items()
                    if post["fitted_on"].get(name) not in (None, digest)]
@@ -65,5 +71,4 @@ def run_inputs(sc: Scenario, posterior: bool) -> dict:
                 f"{sc.posterior}: the posterior was fitted on another record than the one "
                 f"replayed ({', '.join(changed)} in {record['folder']} differ from the fit's "
                 "checksums); recalibrate with `escalation calibrate --record FOLDER` or "
-                "replay the record it was fitted on"), stacklevel=2)
-    return {"record": record, "posterior": post}
+                "replay the record it was fitted on"), stacklevel=3)
