@@ -542,7 +542,11 @@ def _put_in_place(tmp: Path, out: Path, fields: dict | None, overwrite: bool) ->
 
 def _remove_output(folder: Path) -> None:
     """Delete a replaced output folder: only what this tool wrote; a folder that still holds
-    anything else is kept (and named in a warning)."""
+    anything else is kept (and named in a warning).  A symbolic link that was the output
+    path is removed, never what it points to."""
+    if folder.is_symlink():
+        folder.unlink()
+        return
     st = inspect_folder(folder)
     if st.refused or st.foreign:
         import warnings
@@ -622,6 +626,10 @@ def _atomic_write(path: Path, write) -> None:
     try:
         write(tmp)
         os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(f"{path.parent}: cannot save a finished chunk there "
+                          f"({exc.strerror or exc}); the chunks saved so far are kept: free "
+                          "some space and continue with --resume") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

@@ -260,3 +260,16 @@ def test_tallies_cut_mid_row(tmp_path):
     p.write_text(TALLY_HEADER + "\n" + GOOD_TALLY)  # no line break: the note may be cut
     with pytest.raises(RecordError, match="tallies.csv: line 2: the last row does not end"):
         load_tallies(p)
+
+
+@pytest.mark.parametrize("value", ["inf", "1e400", "nan", "2.5", "-1"])
+def test_acled_fatalities_must_be_a_whole_number(tmp_path, value):
+    p = tmp_path / "acled.csv"
+    rows = _acled_rows()[:1]
+    rows[0]["fatalities"] = value
+    with open(p, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=ACLED_COLS)
+        w.writeheader()
+        w.writerows(rows)
+    with pytest.raises(RecordError, match="acled.csv: line 2, column 'fatalities'"):
+        load_acled(p)

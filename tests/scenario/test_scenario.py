@@ -212,6 +212,10 @@ def test_non_finite_overrides_are_refused(baseline):
     for spec in ("militia.w_fear=nan:2", "militia.w_fear=0:inf"):
         with pytest.raises(SweepError, match="finite"):
             parse_vary(spec)
+    from sim.experiments.designs import Vary, make_design
+
+    with pytest.raises(SweepError, match="finite"):  # a Vary handed to the API directly
+        make_design([Vary("militia.w_fear", float("nan"), 2.0)], "lhs", 4)
 
 
 def _posterior(tmp_path, **columns):
