@@ -162,12 +162,14 @@ def run(scenario: ScenarioLike = None, *, runs: int = 1000, seed: int = 0,
     inputs = run_inputs(sc, drawn)
     source = "posterior" if drawn else "defaults"
     fp = run_fingerprint(sc, runs, seed, engine, weekly, source, inputs)
+    fields = {"kind": "run", "scenario": sc.to_dict(), "fingerprint": fp, "runs": runs,
+              "seed": seed, "engine": engine}
 
-    def simulate(checkpoint=None):
+    def simulate(checkpoint: Checkpoint | None = None) -> RunResult:
         setup = sc.setup()  # checks a branch date and the record before anything runs
         warn_if_fitted_elsewhere(sc, inputs)
         params = build_params(sc, runs, seed)
-        if checkpoint is not None:
+        if checkpoint is not None:  # everything is checked: the folder may be written
             from .experiments.store import begin_job
 
             begin_job(checkpoint.folder, fields, "resume" if checkpoint.resume else "fresh")
@@ -183,8 +185,6 @@ def run(scenario: ScenarioLike = None, *, runs: int = 1000, seed: int = 0,
     from .errors import OutputError
     from .experiments.store import check_target, check_writable, folder_lock
 
-    fields = {"kind": "run", "scenario": sc.to_dict(), "fingerprint": fp, "runs": runs,
-              "seed": seed, "engine": engine}
     folder = Path(out).resolve()
     check_target(folder, fields, overwrite, resume)  # refuse before touching anything
     with folder_lock(folder):
