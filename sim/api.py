@@ -126,8 +126,14 @@ def _backend(workers: int | None, scheduler: str | None, connect_timeout: float 
 def run(scenario: ScenarioLike = None, *, runs: int = 1000, seed: int = 0,
         posterior: bool | str | Path = True, workers: int | None = 1,
         progress: bool | None = False, engine: str = "batch", weekly: bool = False,
-        replay_until: str | dt.date | None = None, chunk_size: int | None = None) -> RunResult:
+        replay_until: str | dt.date | None = None, chunk_size: int | None = None,
+        out: str | Path | None = None, overwrite: bool = False, resume: bool = False,
+        draw: bool = True) -> RunResult:
     """Run replicates of a scenario.
+
+    Before anything runs, the request's memory, disk and time are estimated (days x
+    replicates x what is kept) and a request the machine cannot hold is refused
+    (:class:`sim.experiments.budget.TooLarge`).
 
     Args:
         scenario: a :class:`~sim.scenario.Scenario`, a bundled name, a path to a scenario
@@ -145,14 +151,29 @@ def run(scenario: ScenarioLike = None, *, runs: int = 1000, seed: int = 0,
         replay_until: a branch date (``datetime.date`` or ``"YYYY-MM-DD"``): the documented
             record is replayed up to it, then the model runs free.
         chunk_size: replicates per chunk (the numbers do not depend on it).
+        out: write the ``escalation run`` folder there (:meth:`RunResult.save`), keeping
+            each finished chunk in ``out/.chunks`` as it goes (at least every 30 s of
+            simulation), so that an interrupted run can be resumed.
+        overwrite: replace a folder holding another kind of output or another scenario.
+        resume: continue an interrupted run in ``out`` from its saved chunks (the numbers
+            are those of an uninterrupted run, byte for byte).
+        draw: draw the figures into ``out``.
 
     Example:
         >>> from sim import run
         >>> res = run("scenarios/policies/answer_every_streak.toml", runs=200, seed=1)
         >>> p = res.runs["direct_us_iran_fire"].mean()
     """
-    from .experiments.runner import run_scenario
+    from .experiments import budget
+    from .experiments.runner import (
+        Checkpoint,
+        auto_chunk,
+        auto_workers,
+        run_fingerprint,
+        run_scenario,
+    )
     from .scenario import build_params
+    from .scenario.provenance import run_inputs, warn_if_fitted_elsewhere
 
     call = _call("run", scenario=_describe(scenario), runs=runs, seed=seed, engine=engine,
                  weekly=weekly, replay_until=str(replay_until) if replay_until else None,
@@ -161,13 +182,52 @@ def run(scenario: ScenarioLike = None, *, runs: int = 1000, seed: int = 0,
     if replay_until is not None:
         sc = sc.with_replay(_date(replay_until, "replay_until"))
     sc, drawn = _with_posterior(sc, posterior)
-    setup = sc.setup()  # checks a branch date and the record before anything runs
-    params = build_params(sc, runs, seed)
-    res = run_scenario(sc, runs=runs, seed=seed, engine=engine, workers=workers,
-                       chunk_size=chunk_size, keep_weekly=weekly, params=params,
-                       progress=progress, setup=setup)
-    return RunResult(sc, seed, engine, runs, "posterior" if drawn else "defaults",
-                     sc.replay_until, res, call)
+    n_workers = auto_workers(runs, sc.days, engine) if workers is None else workers
+
+    def check_budget() -> None:
+        budget.check(budget.estimate_run(
+            sc.days, runs, engine, weekly,
+            chunk_size if chunk_size is not None else auto_chunk(runs, n_workers, engine),
+            n_workers), out)
+
+    inputs = run_inputs(sc, drawn)
+    source = "posterior" if drawn else "defaults"
+    fp = run_fingerprint(sc, runs, seed, engine, weekly, source, inputs)
+    fields = {"kind": "run", "scenario": sc.to_dict(), "fingerprint": fp, "runs": runs,
+              "seed": seed, "engine": engine}
+
+    def simulate(checkpoint: Checkpoint | None = None) -> RunResult:
+        setup = sc.setup()  # checks a branch date and the record before anything runs
+        warn_if_fitted_elsewhere(sc, inputs)
+        params = build_params(sc, runs, seed)
+        if checkpoint is not None:  # everything is checked: the folder may be written
+            from .experiments.store import begin_job
+
+            begin_job(checkpoint.folder, fields, "resume" if checkpoint.resume else "fresh")
+        res = run_scenario(sc, runs=runs, seed=seed, engine=engine, workers=workers,
+                           chunk_size=chunk_size, keep_weekly=weekly, params=params,
+                           progress=progress, setup=setup, checkpoint=checkpoint)
+        return RunResult(sc, seed, engine, runs, source, sc.replay_until, res, call, inputs,
+                         fp)
+
+    if out is None:
+        check_budget()
+        return simulate()
+    from .errors import OutputError
+    from .experiments.store import check_target, check_writable, folder_lock
+
+    folder = Path(out).resolve()
+    check_target(folder, fields, overwrite, resume)  # refuse before touching anything
+    with folder_lock(folder):
+        status = check_target(folder, fields, overwrite, resume)
+        if status == "done":
+            raise OutputError(f"{folder}: this run is already complete; nothing to resume "
+                              f"(`escalation plot {folder}` redraws its figures)")
+        check_writable(folder)
+        check_budget()
+        result = simulate(Checkpoint(folder, fp, status == "resume"))
+        result.save(folder, plot=draw, overwrite=overwrite)
+    return result
 
 
 def mesa_model(scenario: ScenarioLike = None, *, seed: int = 0, replicate: int = 0,

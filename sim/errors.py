@@ -37,3 +37,12 @@ def suggest(word: str, options: Iterable[str]) -> str:
     """
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.5)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class InputWarning(UserWarning):
+    """Something about the input the user should know although the work can go on (a
+    posterior fitted on another record, a scheduler still waiting for workers); the command
+    line prints it as one ``warning:`` line on stderr (``note:`` for a subclass whose
+    ``label`` says so)."""
+
+    label = "warning"

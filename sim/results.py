@@ -47,13 +47,14 @@ def _closed(fig):
     return fig
 
 
-def _copy_folder(src: Path, out: str | Path, draw: bool) -> Path:
-    """Copy an output folder to ``out`` atomically, drawing its figures if asked."""
-    from .experiments.store import atomic_folder, write_manifest
+def _copy_folder(src: Path, out: str | Path, draw: bool, overwrite: bool = False) -> Path:
+    """Copy an output folder to ``out`` atomically, drawing its figures if asked (``out`` is
+    checked as :meth:`RunResult.save` checks it)."""
+    from .experiments.store import atomic_folder, read_manifest, write_manifest
     from .plots import draw_folder
 
     out = Path(out)
-    with atomic_folder(out) as tmp:
+    with atomic_folder(out, read_manifest(Path(src)), overwrite) as tmp:
         for p in Path(src).iterdir():
             if p.name.startswith("."):
                 continue
@@ -80,6 +81,9 @@ class RunResult:
             the scenario's posterior) or ``"defaults"``.
         replay_until: the branch date, if the record was replayed up to it.
         result: the underlying :class:`sim.experiments.runner.RunResult`.
+        inputs: the record replayed and the posterior drawn from, with their checksums
+            (``manifest.json``'s ``inputs``).
+        fingerprint: hash of everything that fixes the numbers (resumes match it).
 
     Example:
         >>> from sim import run
@@ -96,6 +100,8 @@ class RunResult:
     replay_until: dt.date | None
     result: Any
     call: str = ""
+    inputs: dict = dataclasses.field(default_factory=dict)
+    fingerprint: str = ""
 
     @property
     def elapsed(self) -> float:
@@ -223,10 +229,15 @@ class RunResult:
             label, self._subtitle("weeks split pro rata between months"),
             None if holdout is None else _date(holdout, "holdout")))
 
-    def save(self, out: str | Path, plot: bool = True) -> Path:
+    def save(self, out: str | Path, plot: bool = True, overwrite: bool = False) -> Path:
         """Write the folder ``escalation run`` writes (``manifest.json``, ``runs.parquet``,
         ``bands.parquet``, ``weekly.parquet`` when kept, and the PNG figures of
-        ``escalation plot``), atomically; return its path."""
+        ``escalation plot``), atomically; return its path.
+
+        ``out`` may hold an earlier run of the same scenario (it is replaced); another kind
+        of output or another scenario is replaced only with ``overwrite``; a folder holding
+        anything this tool did not write never (:func:`sim.experiments.store.check_target`).
+        """
         from .experiments.store import atomic_folder, write_manifest
         from .plots import draw_folder
 
@@ -235,8 +246,9 @@ class RunResult:
                       runs=self.n_runs, parameters_from=self.parameters_from,
                       replay_until=self.replay_until.isoformat() if self.replay_until else None,
                       workers=self.result.workers, elapsed_seconds=round(self.elapsed, 3),
-                      command=self.call)
-        with atomic_folder(out) as tmp:
+                      command=self.call, inputs=self.inputs, fingerprint=self.fingerprint,
+                      status="complete")
+        with atomic_folder(out, {"kind": "run", **fields}, overwrite) as tmp:
             self.runs.to_parquet(tmp / "runs.parquet", index=False)
             self.bands.to_parquet(tmp / "bands.parquet", index=False)
             if self.weekly is not None:
@@ -468,17 +480,22 @@ class CompareResult:
                                                   subtitle=self._sub("lines: mean, shaded: "
                                                                      "5-95 % of runs")))
 
-    def save(self, out: str | Path, plot: bool = True) -> Path:
+    def save(self, out: str | Path, plot: bool = True, overwrite: bool = False) -> Path:
         """Write the folder ``escalation compare`` writes (``manifest.json``,
-        ``runs.parquet``, ``weekly.parquet``, ``comparison.csv``/``.parquet``, figures)."""
+        ``runs.parquet``, ``weekly.parquet``, ``comparison.csv``/``.parquet``, figures);
+        ``out`` is checked as :meth:`RunResult.save` checks it."""
         src = self.folder.path
         if not self.folder.temporary and Path(out).resolve() == src:
             if plot:
+                from .experiments.store import folder_lock, update_manifest_files
                 from .plots import draw_folder
-                draw_folder(src)
+
+                with folder_lock(src):
+                    draw_folder(src)
+                    update_manifest_files(src)
             return src
         has_figs = any(src.glob("*.png"))
-        return _copy_folder(src, out, draw=plot and not has_figs)
+        return _copy_folder(src, out, draw=plot and not has_figs, overwrite=overwrite)
 
     def __repr__(self) -> str:
         return (f"<CompareResult {self.scenario.name!r}: {', '.join(self.policies)}; "
@@ -544,13 +561,15 @@ class SweepResult:
         return _closed(plot_sweep_response(self.runs, keys, title or self.scenario.name,
                                            outcomes, units, subtitle=sub))
 
-    def save(self, out: str | Path, plot: bool = True) -> Path:
+    def save(self, out: str | Path, plot: bool = True, overwrite: bool = False) -> Path:
         """Write the folder ``escalation sweep`` writes (``manifest.json``,
-        ``runs.parquet``, ``sets.parquet``, ``sweep_response.png``)."""
+        ``runs.parquet``, ``sets.parquet``, ``sweep_response.png``); ``out`` is checked as
+        :meth:`RunResult.save` checks it."""
         src = self.folder.path
         if not self.folder.temporary and Path(out).resolve() == src:
             return src
-        return _copy_folder(src, out, draw=plot and not any(src.glob("*.png")))
+        return _copy_folder(src, out, draw=plot and not any(src.glob("*.png")),
+                            overwrite=overwrite)
 
     def __repr__(self) -> str:
         return (f"<SweepResult {self.scenario.name!r}: {', '.join(self.keys)}; "

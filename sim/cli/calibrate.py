@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
+import hashlib
 import os
 import shlex
 import sys
@@ -20,12 +20,16 @@ from .common import friendly_errors
 
 
 def _write_atomic(path: Path, data: bytes | str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    if isinstance(data, str):
-        tmp.write_text(data)
-    else:
-        tmp.write_bytes(data)
-    os.replace(tmp, path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        if isinstance(data, str):
+            tmp.write_text(data)
+        else:
+            tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 _friendly = friendly_errors
@@ -48,27 +52,44 @@ _friendly = friendly_errors
               type=click.Path(file_okay=False, path_type=Path),
               help="Folder holding events.csv and tallies.csv.")
 @click.option("--no-smm", is_flag=True, help="Skip the SMM point estimate (ABC only).")
+@click.option("--overwrite", is_flag=True,
+              help="Replace a calibration of another scenario in --out.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def calibrate_cmd(scenario, seed, quick, report_only, reps, out, record_dir, no_smm, quiet):
+def calibrate_cmd(scenario, seed, quick, report_only, reps, out, record_dir, no_smm,
+                  overwrite, quiet):
     """Fit the model to the documented record up to 2023-12-31: an SMM point estimate
     (differential evolution, common random numbers) and an ABC-SMC posterior over 9
     parameters.  Writes posterior.parquet, point_estimate.json and calibration_manifest.json
     to --out; with --report, regenerates report.md and figures/ from them instead."""
     return _friendly(_calibrate)(scenario, seed, quick, report_only, reps, out, record_dir,
-                                 no_smm, quiet)
+                                 no_smm, quiet, overwrite)
 
 
-def _calibrate(scenario, seed, quick, report_only, reps, out, record_dir, no_smm, quiet):
-    from ..api import _scenario as load_scenario
+def _calibrate(scenario, seed, quick, report_only, reps, out, record_dir, no_smm, quiet,
+               overwrite=False):
+    from ..experiments.store import check_calibration_folder, folder_lock
+
+    sc = _load(scenario)
+    out = Path(out)
+    with folder_lock(out):
+        check_calibration_folder(out, sc.name, overwrite)
+        _fit(sc, seed, quick, report_only, reps, out, record_dir, no_smm, quiet)
+
+
+def _load(scenario):
+    from ..api import _scenario
+
+    return _scenario(scenario)
+
+
+def _fit(sc, seed, quick, report_only, reps, out, record_dir, no_smm, quiet):
     from ..calibration.fit import CALIBRATED, Budget, calibrate
     from ..calibration.report import make_report
+    from ..experiments.store import json_text, marker
     from ..record.load import load_record
 
-    sc = load_scenario(scenario)
     record = load_record(record_dir)
     budget = Budget.quick() if quick else Budget()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     if report_only:
         path = make_report(sc, out, reps or budget.report_reps, seed, record,
                            progress=not quiet)
@@ -82,19 +103,21 @@ def _calibrate(scenario, seed, quick, report_only, reps, out, record_dir, no_smm
     res.posterior.to_parquet(buf, index=False)
     _write_atomic(out / "posterior.parquet", buf.getvalue())
     _write_atomic(out / "point_estimate.json",
-                  json.dumps({"method": "simulated method of moments (differential evolution, "
-                                        "common random numbers)" if not no_smm
-                              else "ABC posterior mean", "objective": res.smm_objective,
-                              "parameters": res.point,
-                              "posterior_mean": res.posterior_mean()}, indent=2))
+                  json_text({"method": "simulated method of moments (differential evolution, "
+                                       "common random numbers)" if not no_smm
+                             else "ABC posterior mean", "objective": res.smm_objective,
+                             "parameters": res.point,
+                             "posterior_mean": res.posterior_mean()}))
     summ = res.summary()
     manifest = {
+        "written_by": marker("calibration"),
         "command": "escalation " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
         "created": dt.datetime.now().isoformat(timespec="seconds"),
         "scenario": sc.name, "fit_window": f"{sc.start}..2023-12-31",
         "seed": seed, "budget": res_budget(budget, quick),
         "elapsed_seconds": res.elapsed, "simulated_rows": res.rows, "engine_calls": res.calls,
         "data_sha256": record.checksums(),
+        "posterior_sha256": hashlib.sha256(buf.getvalue()).hexdigest(),
         "parameters": [{"key": p.key, "lo": p.lo, "hi": p.hi, "why": p.why}
                        for p in CALIBRATED],
         "prior": "uniform over [lo, hi] of each parameter",
@@ -105,8 +128,7 @@ def _calibrate(scenario, seed, quick, report_only, reps, out, record_dir, no_smm
         "posterior_ess": float(1.0 / (res.posterior.weight ** 2).sum()),
         "posterior_summary": summ.to_dict(orient="records"),
     }
-    _write_atomic(out / "calibration_manifest.json", json.dumps(manifest, indent=2,
-                                                                 default=float))
+    _write_atomic(out / "calibration_manifest.json", json_text(manifest))
     click.echo(summ.to_string(index=False))
     click.echo(f"wrote {out}/posterior.parquet ({len(res.posterior)} particles), "
                f"point_estimate.json, calibration_manifest.json in {res.elapsed:.0f} s")

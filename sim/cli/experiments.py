@@ -71,11 +71,16 @@ def _backend_text(workers, scheduler) -> str:
 
 
 def _interrupted(out: Path) -> None:
-    from ..experiments.store import count_saved_chunks
+    from ..experiments.store import count_saved_chunks, drop_if_empty
 
     n = count_saved_chunks(out)
-    click.echo(f"\ninterrupted: {n} finished chunk(s) are saved in {out}/.chunks; run the same "
-               "command with --resume to continue", err=True)
+    if not n:
+        drop_if_empty(out)
+    if n:
+        click.echo(f"\ninterrupted: {n} finished chunk(s) are saved in {out}/.chunks; run the "
+                   "same command with --resume to continue", err=True)
+    else:
+        click.echo("\ninterrupted: no chunk had finished; nothing was saved", err=True)
     sys.exit(130)
 
 
@@ -273,12 +278,21 @@ def plot(folder):
       escalation plot results/baseline
     """
     from ..errors import OutputError
+    from ..experiments.store import folder_lock, update_manifest_files
     from ..plots import draw_folder
 
     if not folder.is_dir():
         raise OutputError(f"{folder}: no such folder")
+    if not (folder / "manifest.json").is_file():
+        raise OutputError(f"{folder}: no manifest.json; not an escalation output folder")
     notes: list[str] = []
-    made = draw_folder(folder, notes)
+    with folder_lock(folder):
+        made = draw_folder(folder, notes)
+        try:  # the folder now owns the figures it holds
+            update_manifest_files(folder)
+        except OSError as exc:
+            raise OutputError(f"{folder}: cannot update its manifest.json "
+                              f"({exc.strerror or type(exc).__name__})") from None
     for p in made:
         click.echo(f"figure: {p}")
     for n in notes:

@@ -36,11 +36,16 @@ from .common import default_out, friendly_errors, scenario_argument
 @click.option("--no-posterior", is_flag=True, help="Use the scenario's parameter values for "
               "every replicate instead of drawing each replicate's calibrated parameters from "
               "the scenario's posterior.")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted run in --out from its saved chunks.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace an --out folder that holds another kind of output or another "
+                   "scenario.")
 @click.option("--no-plot", is_flag=True, help="Skip the figures.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 @friendly_errors
 def run(scenario, runs, seed, out, engine, weekly, replay_until, workers, chunk_size,
-        no_posterior, no_plot, quiet):
+        no_posterior, resume, overwrite, no_plot, quiet):
     """Run SCENARIO (a bundled name or a file; default: the bundled baseline) and write an
     output folder (the folder `sim.run(...).save(out)` writes):
 
@@ -52,20 +57,25 @@ def run(scenario, runs, seed, out, engine, weekly, replay_until, workers, chunk_
       escalation_curves.png    weekly attacks, strikes and rungs with their bands
       rung_probabilities.png   P(a week reaches each rung)
       branch.png               (with a replay) the branch plotted over the record
+
+    Finished chunks are kept in OUT/.chunks as the run goes (at least every 30 s), so an
+    interrupted run continues with the same command and --resume.
     """
     from ..api import _scenario
     from ..api import run as api_run
-    from ..experiments.store import check_target
+    from .experiments import _interrupted
 
     sc = _scenario(scenario)
     if replay_until is not None:
         sc = sc.with_replay(replay_until)
     out = out if out is not None else default_out(sc.name)
-    check_target(out.resolve())
-    res = api_run(sc, runs=runs, seed=seed, engine=engine, weekly=weekly, workers=workers,
-                  chunk_size=chunk_size, posterior=not no_posterior,
-                  progress=None if not quiet else False)
-    res.save(out, plot=not no_plot)
+    try:
+        res = api_run(sc, runs=runs, seed=seed, engine=engine, weekly=weekly, workers=workers,
+                      chunk_size=chunk_size, posterior=not no_posterior,
+                      progress=None if not quiet else False, out=out, overwrite=overwrite,
+                      resume=resume, draw=not no_plot)
+    except KeyboardInterrupt:
+        _interrupted(out)
     if not quiet:
         click.echo(summary_text(res.runs, sc.name, res.elapsed))
         click.echo(f"\nwrote {out}/")

@@ -99,6 +99,9 @@ class Executor:
                         "`dask scheduler` and `dask worker ADDRESS`, or use --scheduler "
                         "local:N") from None
             workers = self.client.scheduler_info().get("workers", {})
+            if not workers:
+                self._wait_for_workers(str(arg))
+                workers = self.client.scheduler_info().get("workers", {})
             self.n_workers = max(1, sum(w.get("nthreads", 1) for w in workers.values()))
         elif b.workers > 1:
             from concurrent.futures import ProcessPoolExecutor
@@ -107,6 +110,26 @@ class Executor:
 
             self.pool = ProcessPoolExecutor(max_workers=b.workers, mp_context=mp_context())
         return self
+
+    def _wait_for_workers(self, address: str) -> None:
+        """A scheduler without workers: say so at once, wait ``connect_timeout`` seconds for
+        one, then give up (a sweep would otherwise wait forever in silence)."""
+        import warnings
+
+        from ..errors import InputWarning
+
+        t = self.backend.connect_timeout
+        warnings.warn(InputWarning(f"--scheduler {address}: the scheduler has no workers; "
+                                   f"waiting up to {t:g} s (--connect-timeout) for one "
+                                   f"(start one with `dask worker {address}`)"), stacklevel=3)
+        try:
+            self.client.wait_for_workers(1, timeout=t)
+        except Exception:  # noqa: BLE001 - a TimeoutError, whichever module raises it
+            self.client.close()
+            self.client = None
+            raise SweepError(f"--scheduler {address}: no Dask worker joined the scheduler "
+                             f"within {t:g} s; start workers with `dask worker {address}`, "
+                             "or use --scheduler local:N") from None
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if self.pool is not None:

@@ -21,11 +21,12 @@ import pandas as pd
 
 from ..scenario import Scenario
 from ..scenario.policies import policy_path, resolve_policy
+from ..scenario.provenance import run_inputs
 from .backends import Backend
 from .designs import SweepError
 from .execution import Execution, run_job
 from .outcomes import OUTCOMES, label, outcomes_in
-from .store import atomic_folder, write_manifest
+from .store import atomic_folder, check_target, folder_lock, write_manifest
 from .tasks import Chunk, Job
 
 WEEKLY_MEASURES = ("us_wounded", "us_killed", "rung")
@@ -146,12 +147,21 @@ def run_compare(sc: Scenario, policies: list[str], out: str | Path, runs: int = 
     resolved = [resolve_policy(p, sc) for p in policies]
     labels = _unique([r[0] for r in resolved])
     scenarios = [r[1] for r in resolved]
-    job = Job("compare", scenarios, runs, seed, weekly=WEEKLY_MEASURES, labels=labels)
+    job = Job("compare", scenarios, runs, seed, weekly=WEEKLY_MEASURES, labels=labels,
+              inputs=run_inputs(sc, bool(sc.posterior)))
     fields = {"kind": "compare", "fingerprint": job.fingerprint(), "scenario": sc.to_dict(),
               "policies": labels, "policy_files": [str(policy_path(p)) for p in policies],
               "policy_settings": {lab: r[2] for lab, r in zip(labels, resolved, strict=True)},
-              "seed": seed, "runs": runs}
-    ex = run_job(job, out, fields, backend, resume, overwrite, chunk_rows, progress, on_chunk)
+              "seed": seed, "runs": runs, "inputs": job.inputs}
+    check_target(out, fields, overwrite, resume)  # refuse before touching anything
+    with folder_lock(out):
+        ex = run_job(job, out, fields, backend, resume, overwrite, chunk_rows, progress,
+                     on_chunk)
+        return _write_compare(out, fields, ex, labels, sc, backend, overwrite, draw)
+
+
+def _write_compare(out: Path, fields: dict, ex: Execution, labels: list[str], sc: Scenario,
+                   backend: Backend, overwrite: bool, draw) -> CompareResult:
     parts = ex.parts
     runs_df = parts.drop(columns=[c for c in parts.columns if c.startswith("wk_")])
     runs_df.insert(0, "policy", pd.Categorical(np.array(labels)[runs_df["set"].to_numpy()],
@@ -159,7 +169,7 @@ def run_compare(sc: Scenario, policies: list[str], out: str | Path, runs: int = 
     runs_df = runs_df.drop(columns=["set"])
     table = comparison_table(runs_df, labels)
     figures: list[Path] = []
-    with atomic_folder(out) as tmp:
+    with atomic_folder(out, fields, overwrite) as tmp:
         runs_df.to_parquet(tmp / "runs.parquet", index=False)
         weekly_long(parts, labels, sc.start).to_parquet(tmp / "weekly.parquet", index=False)
         table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")

@@ -114,6 +114,8 @@ def check_varies(varies: list[Vary], design: str) -> None:
         raise SweepError(f"--vary: '{dup[0]}' is given twice")
     if design not in DESIGNS:
         raise SweepError(f"unknown design {design!r}; expected one of {', '.join(DESIGNS)}")
+    for v in varies:  # Vary objects handed to the API directly, not parsed from --vary
+        parse_vary(f"{v.key}={v.lo!r}:{v.hi!r}" + (f":{v.n}" if v.n is not None else ""))
     if design != "grid":
         with_n = [v.key for v in varies if v.n is not None]
         if with_n:

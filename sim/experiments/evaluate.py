@@ -126,9 +126,10 @@ def check_outcomes(outcomes: list[str] | None) -> list[str]:
 
 
 def design_job(sc: Scenario, design: pd.DataFrame, runs: int, seed: int,
-               kind: str = "evaluate") -> Job:
-    """The job of a design: its rows x replicates ``0 .. runs-1`` of one scenario."""
-    return Job(kind, [sc], runs, seed, design=design.reset_index(drop=True))
+               kind: str = "evaluate", inputs: dict | None = None) -> Job:
+    """The job of a design: its rows x replicates ``0 .. runs-1`` of one scenario
+    (``inputs``: the record and posterior read, part of the job's fingerprint)."""
+    return Job(kind, [sc], runs, seed, design=design.reset_index(drop=True), inputs=inputs)
 
 
 def run_design(sc: Scenario, design: pd.DataFrame, runs: int, seed: int,
@@ -136,18 +137,20 @@ def run_design(sc: Scenario, design: pd.DataFrame, runs: int, seed: int,
                out: str | Path | None = None, fields: dict | None = None,
                resume: bool = False, overwrite: bool = False, chunk_rows: int | None = None,
                progress: bool | None = None,
-               on_chunk: Callable[[Chunk], None] | None = None) -> Execution:
+               on_chunk: Callable[[Chunk], None] | None = None,
+               inputs: dict | None = None) -> Execution:
     """Run every row of ``design`` on replicates ``0 .. runs-1``; return the merged parts (one
     row per (set, replicate), sorted; ``set`` is the row's position in the design).
 
     Without ``out`` the chunks run in memory and nothing is written; with ``out`` they run as
     a resumable job whose chunk files are kept in ``out/.chunks``
-    (:func:`sim.experiments.execution.run_job`, ``fields`` naming the job).
+    (:func:`sim.experiments.execution.run_job`, ``fields`` naming the job; the caller holds
+    the folder's lock).  ``inputs`` are the record and posterior read (part of the job).
     """
     if runs < 1:
         raise SweepError("--runs must be at least 1")
     backend = backend or Backend()
-    job = design_job(sc, design, runs, seed, kind)
+    job = design_job(sc, design, runs, seed, kind, inputs)
     if out is not None:
         fields = {"kind": kind, "fingerprint": job.fingerprint(), **(fields or {})}
         return run_job(job, Path(out), fields, backend, resume, overwrite, chunk_rows,

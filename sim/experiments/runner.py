@@ -6,14 +6,18 @@ or on the number of worker processes: replicate ``r`` is the same wherever it ru
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..engines.outcomes import ChunkResult
 from ..model.params import ParamTable
 from ..model.setup import Setup
 from ..scenario import Scenario, build_params
@@ -63,8 +67,64 @@ class RunResult:
         return self.summary.weekly()
 
 
-def _chunks(n: int, size: int) -> list[np.ndarray]:
-    return [np.arange(a, min(a + size, n)) for a in range(0, n, size)]
+def free_ranges(covered: list[tuple[int, int]], a: int, b: int) -> list[tuple[int, int]]:
+    """The parts of ``[a, b)`` not in the (sorted) ``covered`` ranges."""
+    out, x = [], a
+    for c0, c1 in covered:
+        if c1 <= x or c0 >= b:
+            continue
+        if c0 > x:
+            out.append((x, c0))
+        x = max(x, c1)
+    if x < b:
+        out.append((x, b))
+    return out
+
+
+def _chunks(n: int, size: int, done: list[tuple[int, int]] | None = None) -> list[np.ndarray]:
+    """Replicates ``0 .. n-1`` in chunks of ``size``, leaving out the ``done`` ranges."""
+    out = []
+    for a in range(0, n, size):
+        for x, y in free_ranges(sorted(done or []), a, min(a + size, n)):
+            out.append(np.arange(x, y))
+    return out
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Where a run keeps its finished chunks (``folder/.chunks``, one ``.npz`` each, named by
+    the run's fingerprint and replicate range) and whether to reuse those already there."""
+
+    folder: Path
+    fingerprint: str
+    resume: bool = False
+
+
+def run_fingerprint(sc: Scenario, runs: int, seed: int, engine: str, weekly: bool,
+                    parameters_from: str, inputs: dict | None = None) -> str:
+    """Hash of everything that fixes a run's numbers (not its chunking or workers)."""
+    data = {"kind": "run", "scenario": sc.to_dict(), "runs": runs, "seed": seed,
+            "engine": engine, "weekly": weekly, "parameters_from": parameters_from,
+            "inputs": inputs}
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _saved(cp: Checkpoint, runs: int) -> dict[int, tuple[dict, ChunkResult]]:
+    """The usable saved chunks of a checkpointed run, by first replicate (no overlaps)."""
+    from .store import read_run_chunk, saved_chunks
+
+    out: dict[int, tuple[dict, ChunkResult]] = {}
+    taken: list[tuple[int, int]] = []
+    found = [r for r in (read_run_chunk(p) for p in saved_chunks(cp.folder, cp.fingerprint,
+                                                                 "npz")) if r is not None]
+    for meta, part in sorted(found, key=lambda r: r[0]["rep0"]):
+        a, b = meta["rep0"], meta["rep1"]
+        if meta.get("fingerprint") != cp.fingerprint or not 0 <= a < b <= runs \
+                or any(x < b and a < y for x, y in taken):
+            continue
+        taken.append((a, b))
+        out[a] = (meta, part)
+    return out
 
 
 def auto_workers(runs: int, days: int, engine: str) -> int:
@@ -92,7 +152,8 @@ def auto_chunk(runs: int, workers: int, engine: str) -> int:
 def run_scenario(sc: Scenario, runs: int = 1000, seed: int = 0, engine: str = "batch",
                  chunk_size: int | None = None, workers: int | None = 1,
                  keep_weekly: bool = False, params: ParamTable | None = None,
-                 progress: bool | None = None, setup: Setup | None = None) -> RunResult:
+                 progress: bool | None = None, setup: Setup | None = None,
+                 checkpoint: Checkpoint | None = None) -> RunResult:
     """Run ``runs`` replicates of a scenario and summarise them.
 
     Args:
@@ -107,8 +168,12 @@ def run_scenario(sc: Scenario, runs: int = 1000, seed: int = 0, engine: str = "b
         params: per-replicate parameters (default: the scenario's values for every replicate).
         progress: show a progress bar (default: when attached to a terminal).
         setup: the scenario's :meth:`~sim.scenario.Scenario.setup`, if already built.
+        checkpoint: keep each finished chunk in ``checkpoint.folder/.chunks`` (chunks then
+            take at most a checkpoint's worth of time,
+            :func:`sim.experiments.budget.checkpoint_rows`); with ``checkpoint.resume``,
+            reuse the chunks of the same run found there.
 
-    The numbers do not depend on ``chunk_size`` or ``workers``.
+    The numbers do not depend on ``chunk_size``, ``workers`` or on resuming.
 
     Example:
         >>> from sim.scenario import load_scenario
@@ -127,26 +192,47 @@ def run_scenario(sc: Scenario, runs: int = 1000, seed: int = 0, engine: str = "b
     setup = setup if setup is not None else sc.setup()
     workers = auto_workers(runs, days, engine) if workers is None else workers
     size = chunk_size if chunk_size is not None else auto_chunk(runs, workers, engine)
-    chunks = _chunks(runs, size)
+    saved: dict[int, tuple[dict, ChunkResult]] = {}
+    if checkpoint is not None:
+        from .budget import checkpoint_rows
+
+        size = max(1, min(size, checkpoint_rows(days, engine)))
+        if checkpoint.resume:
+            saved = _saved(checkpoint, runs)
+    chunks = _chunks(runs, size, [(m["rep0"], m["rep1"]) for m, _ in saved.values()])
     workers = max(1, min(workers, len(chunks)))
     summary = Summary(sc.start, setup.weeks)
+    for _, part in saved.values():
+        summary.add(part, keep_weekly)
     t0 = time.perf_counter()
     from tqdm.auto import tqdm
 
     bar = tqdm(total=runs * days, unit="rep-day", unit_scale=True,
                disable=False if progress else (True if progress is False else None),
-               desc=f"{sc.name} ({engine})", leave=False, mininterval=0.5)
+               desc=f"{sc.name} ({engine})", leave=False, mininterval=0.5,
+               initial=sum(len(p.replicates) for _, p in saved.values()) * days)
+
+    def keep(reps: np.ndarray, part: ChunkResult) -> None:
+        if checkpoint is not None:
+            from .store import chunk_path, write_run_chunk
+
+            meta = {"fingerprint": checkpoint.fingerprint, "set0": 0, "set1": 1,
+                    "rep0": int(reps[0]), "rep1": int(reps[-1]) + 1}
+            write_run_chunk(chunk_path(checkpoint.folder, checkpoint.fingerprint, meta, "npz"),
+                            part.compact(), meta)
+        summary.add(part, keep_weekly)
+
     try:
         if workers <= 1:
             for reps in chunks:
-                summary.add(simulate_chunk(setup, engine, seed, reps, params.take(reps),
-                                           keep_weekly, bar.update), keep_weekly)
+                keep(reps, simulate_chunk(setup, engine, seed, reps, params.take(reps),
+                                          keep_weekly, bar.update))
         else:
             with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context()) as pool:
                 jobs = [(setup, engine, seed, reps, params.take(reps), keep_weekly)
                         for reps in chunks]
                 for reps, part in zip(chunks, pool.map(run_chunk, jobs), strict=True):
-                    summary.add(part, keep_weekly)
+                    keep(reps, part)
                     bar.update(len(reps) * days)
     finally:
         bar.close()

@@ -17,12 +17,13 @@ from pathlib import Path
 import pandas as pd
 
 from ..scenario import Scenario
+from ..scenario.provenance import run_inputs
 from .backends import Backend
 from .designs import SweepError, Vary, make_design
 from .evaluate import check_design, design_job, replicate_frame, run_design
 from .execution import Execution
 from .outcomes import OUTCOMES, outcomes_in
-from .store import atomic_folder, write_manifest
+from .store import atomic_folder, check_target, folder_lock, write_manifest
 from .tasks import Chunk
 
 
@@ -64,12 +65,13 @@ class SweepResult:
 
 
 def sweep_fields(sc: Scenario, varies: list[Vary], design: str, samples: int | None,
-                 seed: int, runs: int, sets: int) -> dict:
+                 seed: int, runs: int, sets: int, inputs: dict | None = None) -> dict:
     """The manifest fields naming a sweep (with ``kind`` and ``fingerprint`` added by
-    :func:`sim.experiments.evaluate.run_design`)."""
+    :func:`sim.experiments.evaluate.run_design`); ``inputs`` are the record and posterior
+    read, with their checksums (:func:`sim.scenario.provenance.run_inputs`)."""
     return {"scenario": sc.to_dict(), "design": design, "samples": samples,
             "varied": {v.key: v.to_dict() for v in varies}, "seed": seed, "runs": runs,
-            "sets": sets}
+            "sets": sets, "inputs": inputs}
 
 
 def run_sweep(sc: Scenario, varies: list[Vary], out: str | Path, design: str = "lhs",
@@ -96,18 +98,28 @@ def run_sweep(sc: Scenario, varies: list[Vary], out: str | Path, design: str = "
     if runs < 1:
         raise SweepError("--runs must be at least 1")
     check_design(sc, design_frame)
+    inputs = run_inputs(sc, bool(sc.posterior))
     fields = {"kind": kind,
-              "fingerprint": design_job(sc, design_frame, runs, seed, kind).fingerprint(),
+              "fingerprint": design_job(sc, design_frame, runs, seed, kind,
+                                        inputs).fingerprint(),
               **sweep_fields(sc, varies, design, samples if design != "grid" else None, seed,
-                             runs, len(design_frame))}
-    ex = run_design(sc, design_frame, runs, seed, backend, kind=kind, out=out, fields=fields,
-                    resume=resume, overwrite=overwrite, chunk_rows=chunk_rows,
-                    progress=progress, on_chunk=on_chunk)
+                             runs, len(design_frame), inputs)}
+    check_target(out, fields, overwrite, resume)  # refuse before touching anything
+    with folder_lock(out):
+        ex = run_design(sc, design_frame, runs, seed, backend, kind=kind, out=out,
+                        fields=fields, resume=resume, overwrite=overwrite,
+                        chunk_rows=chunk_rows, progress=progress, on_chunk=on_chunk,
+                        inputs=inputs)
+        return _write_sweep(out, fields, ex, design_frame, backend, overwrite, draw, extra)
+
+
+def _write_sweep(out: Path, fields: dict, ex: Execution, design_frame: pd.DataFrame,
+                 backend: Backend, overwrite: bool, draw, extra) -> SweepResult:
     keys = list(design_frame.columns)
     runs_df = sweep_runs_frame(ex.parts, design_frame)
     sets = summarise_sets(runs_df, keys)
     figures: list[Path] = []
-    with atomic_folder(out) as tmp:
+    with atomic_folder(out, fields, overwrite) as tmp:
         runs_df.to_parquet(tmp / "runs.parquet", index=False)
         sets.to_parquet(tmp / "sets.parquet", index=False)
         more = extra(tmp, runs_df, sets) if extra is not None else {}

@@ -19,6 +19,7 @@ import pandas as pd
 from ..model.measures import M
 from ..scenario import Scenario, build_params
 from .outcomes import totals_frame
+from .runner import free_ranges as _free
 
 MAX_ROWS = 10_000
 """Most (parameter set, replicate) rows in one chunk: the engine pays ~2 s of per-day Python
@@ -36,6 +37,8 @@ class Job:
         runs, seed: replicates per set (indices ``0 .. runs-1``) and the seed.
         weekly: measures kept per replicate and week (list columns ``wk_<measure>``).
         labels: optional per-set labels (policy names).
+        inputs: the record and posterior read, with their checksums
+            (:func:`sim.scenario.provenance.run_inputs`): part of the fingerprint.
     """
 
     kind: str
@@ -45,6 +48,7 @@ class Job:
     design: pd.DataFrame | None = None
     weekly: tuple[str, ...] = ()
     labels: list[str] | None = None
+    inputs: dict | None = None
 
     @property
     def n_sets(self) -> int:
@@ -66,7 +70,7 @@ class Job:
                 "design": None if self.design is None else
                 {"columns": list(self.design.columns),
                  "values": self.design.to_numpy().tolist()},
-                "weekly": list(self.weekly), "labels": self.labels}
+                "weekly": list(self.weekly), "labels": self.labels, "inputs": self.inputs}
         text = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -97,9 +101,16 @@ def auto_chunk_rows(n_sets: int, runs: int, workers: int) -> int:
     return max(1, -(-total // n_chunks))
 
 
-def plan_chunks(job: Job, rows: int) -> list[Chunk]:
-    """Cut the job into chunks of about ``rows`` rows; a chunk never mixes scenarios."""
+def plan_chunks(job: Job, rows: int,
+                covered: dict[int, list[tuple[int, int]]] | None = None) -> list[Chunk]:
+    """Cut the job into chunks of about ``rows`` rows; a chunk never mixes scenarios.
+
+    ``covered`` (per set, sorted replicate ranges already done, e.g. by the saved chunks of an
+    interrupted run) is left out: only what remains is planned, as the same chunks where
+    nothing of them is done and as the missing pieces where part is.
+    """
     rows = max(1, rows)
+    covered = covered or {}
     out: list[Chunk] = []
     per_set_scenarios = len(job.scenarios) > 1
     if job.runs >= rows or per_set_scenarios:
@@ -107,11 +118,22 @@ def plan_chunks(job: Job, rows: int) -> list[Chunk]:
         edges = np.linspace(0, job.runs, n_parts + 1).round().astype(int)
         for s in range(job.n_sets):
             for a, b in zip(edges[:-1], edges[1:], strict=True):
-                out.append(Chunk(len(out), s, s + 1, int(a), int(b)))
+                for x, y in _free(covered.get(s, []), int(a), int(b)):
+                    out.append(Chunk(len(out), s, s + 1, x, y))
     else:
         k = max(1, rows // job.runs)
-        for s in range(0, job.n_sets, k):
-            out.append(Chunk(len(out), s, min(s + k, job.n_sets), 0, job.runs))
+        s = 0
+        while s < job.n_sets:
+            if s not in covered:  # whole sets, k at a time, as without resume
+                e = s
+                while e < min(s + k, job.n_sets) and e not in covered:
+                    e += 1
+                out.append(Chunk(len(out), s, e, 0, job.runs))
+                s = e
+                continue
+            for x, y in _free(covered[s], 0, job.runs):
+                out.append(Chunk(len(out), s, s + 1, x, y))
+            s += 1
     return out
 
 

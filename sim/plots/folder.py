@@ -1,7 +1,10 @@
 """``escalation plot``: (re)draw every figure of an output folder from its files.
 
 ``run`` folders have no ``kind`` in their manifest; ``sweep``, ``compare`` and
-``sensitivity`` folders do.
+``sensitivity`` folders do.  The folder's files are data handed in by the user: a missing,
+damaged or foreign manifest, a truncated or garbage Parquet file, or tables that do not hold
+what the manifest says are an :class:`OutputError` naming the folder and the file (one line
+and exit code 2 at the command line), never a traceback.
 """
 
 from __future__ import annotations
@@ -29,34 +32,136 @@ def _manifest(folder: Path) -> dict:
     path = folder / "manifest.json"
     if not path.is_file():
         raise OutputError(f"{folder}: no manifest.json; not an escalation output folder")
-    return json.loads(path.read_text())
+    try:
+        m = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"{path}: cannot be read as JSON ({type(exc).__name__}: "
+                          f"{str(exc).splitlines()[0][:120] if str(exc) else ''}); the "
+                          "folder is damaged: rerun the command that wrote it") from None
+    if not isinstance(m, dict):
+        raise OutputError(f"{path}: not an escalation manifest (a JSON object is expected)")
+    if m.get("status") == "running":
+        kind = m.get("kind", "run")
+        raise OutputError(f"{folder}: this {kind} is unfinished (resume it with the same "
+                          "command and --resume); nothing to plot yet")
+    mark = m.get("written_by")
+    ours = (mark.get("tool") == "escalation-sim" if isinstance(mark, dict)
+            else isinstance(m.get("versions"), dict) and "escalation-sim" in m["versions"])
+    if not ours:
+        raise OutputError(f"{path}: was not written by escalation; not an escalation output "
+                          "folder")
+    return m
+
+
+def _check_manifest(path: Path, m: dict) -> tuple[str, dict]:
+    """The kind and the scenario of a manifest, every field the figures read checked."""
+    def bad(what: str) -> OutputError:
+        return OutputError(f"{path}: {what}; the folder is damaged: rerun the command that "
+                           "wrote it")
+
+    mark = m.get("written_by") if isinstance(m.get("written_by"), dict) else {}
+    kind = m.get("kind", mark.get("kind", "run"))
+    if kind not in ("run", "compare", "sweep", "sensitivity"):
+        raise OutputError(f"{path}: unknown kind {kind!r} in manifest.json")
+    sc = m.get("scenario")
+    if not isinstance(sc, dict):
+        raise bad("no 'scenario' table")
+    for key in ("start", "end"):
+        try:
+            dt.date.fromisoformat(sc[key])
+        except (KeyError, TypeError, ValueError):
+            raise bad(f"scenario {key} {sc.get(key)!r} is not a date") from None
+    if not isinstance(sc.get("name", ""), str):
+        raise bad("the scenario name is not text")
+    for key in ("seed", "runs"):
+        if isinstance(m.get(key), bool) or not isinstance(m.get(key), int) or m[key] < 0:
+            raise bad(f"'{key}' is {m.get(key)!r}, not a whole number")
+    if kind == "compare" and not (isinstance(m.get("policies"), list) and len(m["policies"]) >= 2
+                                  and all(isinstance(p, str) for p in m["policies"])):
+        raise bad("'policies' is not a list of at least two policy names")
+    if kind in ("sweep", "sensitivity") and not (
+            isinstance(m.get("varied"), dict) and m["varied"]
+            and all(isinstance(v, dict) for v in m["varied"].values())):
+        raise bad("'varied' is not a table of the varied parameters")
+    if kind == "sensitivity" and not (isinstance(m.get("outcomes", []), list)):
+        raise bad("'outcomes' is not a list")
+    return kind, sc
+
+
+def _read(folder: Path, fname: str, kind: str, columns: list[str] | None = None
+          ) -> pd.DataFrame:
+    p = folder / fname
+    if not p.is_file():
+        raise OutputError(f"{folder}: {fname} is missing; cannot draw the {kind} figures")
+    try:
+        return pd.read_parquet(p, columns=columns)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a damaged file
+        raise OutputError(f"{p}: damaged or not a Parquet file ({type(exc).__name__}); rerun "
+                          f"the {kind} to write it again") from None
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:120]}" if text else type(exc).__name__
+
+
+def _need_columns(folder: Path, fname: str, df: pd.DataFrame, columns) -> pd.DataFrame:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise OutputError(f"{folder / fname}: no column '{missing[0]}'; the folder is damaged: "
+                          "rerun the command that wrote it")
+    if len(df) == 0:
+        raise OutputError(f"{folder / fname}: no rows; the folder is damaged: rerun the "
+                          "command that wrote it")
+    return df
+
+
+BAND_COLUMNS = ("week", "week_start", "measure", "mean", "q05", "q25", "q50", "q75", "q95")
+WEEKLY_COLUMNS = ("replicate", "week", "week_start", "us_wounded", "us_killed")
 
 
 def draw_folder(folder: str | Path, notes: list[str] | None = None) -> list[Path]:
     """(Re)draw every figure of an output folder; return the PNG paths.  Messages about
-    figures that cannot be drawn (e.g. no weekly counts in a run folder) go to ``notes``."""
+    figures that cannot be drawn (e.g. no weekly counts in a run folder) go to ``notes``.
+
+    Every table is read and checked before a figure is drawn.
+
+    Raises:
+        OutputError: no manifest, a manifest not written by this tool or damaged, an
+            unfinished job, a missing or damaged table, tables that cannot make the figures,
+            a folder the figures cannot be written into.
+    """
     folder = Path(folder)
     m = _manifest(folder)
-    notes = notes if notes is not None else []
-    kind = m.get("kind", "run")
-    sc = m.get("scenario", {})
+    kind, _ = _check_manifest(folder / "manifest.json", m)
+    try:
+        return _draw(folder, m, kind, notes if notes is not None else [])
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot write the figures there "
+                          f"({exc.strerror or type(exc).__name__})") from None
+    except Exception as exc:  # noqa: BLE001 - tables that parse but hold the wrong things
+        raise OutputError(f"{folder}: its tables cannot make the {kind} figures ({_why(exc)});"
+                          " the folder is damaged: rerun the command that wrote it") from None
+
+
+def _draw(folder: Path, m: dict, kind: str, notes: list[str]) -> list[Path]:
+    sc = m["scenario"]
     name = sc.get("name", folder.name)
-    start = dt.date.fromisoformat(sc["start"]) if "start" in sc else None
-    end = dt.date.fromisoformat(sc["end"]) if "end" in sc else None
-    seed, runs = m.get("seed"), m.get("runs")
+    start = dt.date.fromisoformat(sc["start"])
+    end = dt.date.fromisoformat(sc["end"])
+    seed, runs = m["seed"], m["runs"]
     made: list[Path] = []
 
-    def need(fname):
-        p = folder / fname
-        if not p.is_file():
-            raise OutputError(f"{folder}: {fname} is missing; cannot draw the {kind} figures")
-        return p
+    def read(fname, columns=(), load=None):
+        df = _read(folder, fname, kind, list(load) if load else None)
+        return _need_columns(folder, fname, df, columns)
 
-    if m.get("status") == "running":
-        raise OutputError(f"{folder}: this {kind} is unfinished (resume it with the same "
-                          "command and --resume); nothing to plot yet")
     if kind == "run":
-        bands = pd.read_parquet(need("bands.parquet"))
+        bands = read("bands.parquet", BAND_COLUMNS)
+        weekly = (read("weekly.parquet", WEEKLY_COLUMNS, WEEKLY_COLUMNS)
+                  if (folder / "weekly.parquet").is_file() else None)
         drawn = ("parameters drawn from the calibrated posterior"
                  if m.get("parameters_from") == "posterior" else "fixed parameters")
         rep = f", record replayed to {sc['replay_until']}" if sc.get("replay_until") else ""
@@ -74,10 +179,7 @@ def draw_folder(folder: str | Path, notes: list[str] | None = None) -> list[Path
 
             made.append(folder / "branch.png")
             plt.close(plot_branch(bands, sc, made[-1]))
-        if (folder / "weekly.parquet").is_file():
-            weekly = pd.read_parquet(folder / "weekly.parquet",
-                                     columns=["replicate", "week", "week_start", "us_wounded",
-                                              "us_killed"])
+        if weekly is not None:
             made.append(folder / "cumulative_casualties.png")
             plt.close(plot_cumulative_casualties(
                 weekly, name, start, end, made[-1],
@@ -88,9 +190,10 @@ def draw_folder(folder: str | Path, notes: list[str] | None = None) -> list[Path
                          "--weekly`)")
     elif kind == "compare":
         pols = m["policies"]
-        runs_df = pd.read_parquet(need("runs.parquet"))
-        table = pd.read_parquet(need("comparison.parquet"))
-        weekly = pd.read_parquet(need("weekly.parquet"))
+        runs_df = read("runs.parquet", ("policy", "replicate"))
+        table = read("comparison.parquet", ("outcome", "policy", "estimate", "diff", "diff_lo",
+                                            "diff_hi"))
+        weekly = read("weekly.parquet", (*WEEKLY_COLUMNS, "policy", "max_rung"))
         sub = f"{runs:,} runs per policy, seed {seed}, common random numbers"
         made.append(folder / "policy_outcomes.png")
         plt.close(plot_policy_outcomes(runs_df, table, pols, name, made[-1],
@@ -103,29 +206,29 @@ def draw_folder(folder: str | Path, notes: list[str] | None = None) -> list[Path
         plt.close(plot_cumulative_casualties(weekly, name, start, end, made[-1],
                                              subtitle=sub + "; lines: mean, shaded: 5-95 % "
                                              "of runs", by="policy"))
-    elif kind in ("sweep", "sensitivity"):
-        runs_df = pd.read_parquet(need("runs.parquet"))
-        varied = m.get("varied", {})
+    else:  # sweep, sensitivity
+        varied = m["varied"]
         keys = list(varied)
+        runs_df = read("runs.parquet", ("set", "replicate", *keys))
+        idx = (read("sobol.parquet", ("outcome", "parameter", "S1", "ST", "S1_conf", "ST_conf"))
+               if kind == "sensitivity" else None)
         units = {k: v.get("unit", "") for k, v in varied.items()}
         outcomes = m.get("outcomes") if kind == "sensitivity" else None
         if outcomes:
             outcomes = [o for o in outcomes if o in runs_df.columns or o == "us_fatality"]
         design = m.get("design")
-        sub = (f"{m.get('sets', runs_df['set'].nunique()):,} parameter sets ({design} design) "
+        sets = m.get("sets") if isinstance(m.get("sets"), int) else runs_df["set"].nunique()
+        sub = (f"{sets:,} parameter sets ({design} design) "
                f"x {runs:,} runs, seed {seed}; line: mean, band: 90 % of runs "
                "(probabilities: 95 % interval); other varied parameters averaged over")
         made.append(folder / "sweep_response.png")
         plt.close(plot_sweep_response(runs_df, keys, name, outcomes, units, made[-1],
                                       subtitle=sub))
-        if kind == "sensitivity":
-            idx = pd.read_parquet(need("sobol.parquet"))
+        if idx is not None:
             made.append(folder / "sobol_indices.png")
             plt.close(plot_sobol(idx, name, made[-1],
                                  subtitle=f"Sobol indices (SALib) of the mean over {runs:,} "
                                           f"runs per set; {m.get('base_samples')} base "
                                           f"samples, {m.get('sets')} sets, seed {seed}; "
                                           "error bars: 95 % bootstrap interval"))
-    else:
-        raise OutputError(f"{folder}: unknown kind {kind!r} in manifest.json")
     return made

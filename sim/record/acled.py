@@ -122,9 +122,12 @@ def load_acled(path: str | Path) -> pd.DataFrame:
     out, dropped = [], 0
     for line, r in _rows(path, ACLED_COLUMNS):
         d = _acled_date(path, line, r["event_date"])
-        try:
-            fat = int(float((r.get("fatalities") or "0").strip() or 0))
-        except ValueError:
+        try:  # a whole number (ACLED writes "3" or "3.0"), never NaN, infinite or fractional
+            value = float((r.get("fatalities") or "0").strip() or 0)
+            if not value.is_integer():
+                raise ValueError(value)
+            fat = int(value)
+        except (ValueError, OverflowError):
             raise _err(path, line, "fatalities", f"'{r['fatalities']}' is not a count") from None
         if fat < 0:
             raise _err(path, line, "fatalities", f"negative count '{fat}'")

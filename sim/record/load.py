@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,12 +116,27 @@ def _urls(path, line, column, value) -> str:
 
 
 def _rows(path: Path, columns: tuple[str, ...]):
-    """Yield (line number, row dict) and check the header."""
+    """Yield (line number, row dict) and check the header.
+
+    The file is read as UTF-8 text (a byte-order mark is allowed) with strict CSV quoting.  A
+    quoted field left open at the end of the file, a row with the wrong number of fields, and
+    a last row without a line break (a file cut mid-row: its last field may be cut short yet
+    look valid) are errors naming the line.
+    """
     path = Path(path)
-    if not path.exists():
+    if not path.is_file():
         raise RecordError(f"{path}: file not found")
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise RecordError(f"{path.name}: line {line}: not UTF-8 text (byte {exc.start})"
+                          ) from None
+    cut = text != "" and not text.endswith(("\n", "\r"))  # the last row has no line break
+    n_lines = len(io.StringIO(text, newline="").readlines())
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
@@ -134,10 +150,18 @@ def _rows(path: Path, columns: tuple[str, ...]):
             start = reader.line_num + 1
             if not any(cell.strip() for cell in row):
                 continue
+            if cut and reader.line_num >= n_lines:
+                raise RecordError(f"{path.name}: line {line}: the last row does not end with a "
+                                  "line break: the file looks cut short mid-row (truncated); "
+                                  "restore it, or end the file with a line break if the row "
+                                  "is complete")
             if len(row) != len(header):
                 raise _err(path, line, header[min(len(row), len(header)) - 1],
                            f"{len(row)} fields, the header has {len(header)} (unquoted comma?)")
             yield line, dict(zip(header, row))
+    except csv.Error as exc:
+        raise RecordError(f"{path.name}: line {reader.line_num}: malformed CSV ({exc}); the "
+                          "file may be truncated or a quote left open") from None
 
 
 def load_events(path: str | Path | None = None) -> pd.DataFrame:

@@ -173,6 +173,21 @@ def _check_cross(path: Path, sc: Scenario) -> None:
         raise ScenarioError(f"{path}: no militia groups")
 
 
+def _check_in_window(path: Path, where: str, a: dt.date, b: dt.date,
+                     window: tuple[dt.date, dt.date]) -> None:
+    """Refuse a timeline entry a file declares entirely outside its own dates (it would
+    otherwise be ignored without a word).  Entries inherited from a file with a wider
+    window are kept and clipped to the dates: they were written for that window."""
+    start, end = window
+    if end < start:
+        return  # reported as "end is before start"
+    if b < start or a > end:
+        span = str(a) if a == b else f"{a} to {b}"
+        raise ScenarioError(f"{path}: {where}: {span} is outside the scenario's dates "
+                            f"({start} to {end}); move it inside or change [scenario] "
+                            "start/end")
+
+
 def bundled_scenarios() -> dict[str, Path]:
     """The bundled scenario files by name (file stem): the baseline, policies,
     counterfactuals and forecasts."""
@@ -245,15 +260,25 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
             replay_until = as_date(fpath, "[replay] until", rp["until"], allow_empty=True)
         if "record" in rp:
             replay_record = str((fpath.parent / rp["record"]).resolve())
-        for d in tl.get("drivers", []):
-            drivers.append(Driver(d["name"], as_date(fpath, "start", d["start"]),
-                                  as_date(fpath, "end", d["end"]),
-                                  float(d.get("strength", 1.0)), d.get("note", "")))
-        for s in tl.get("shocks", []):
-            shocks.append(Shock(as_date(fpath, "date", s["date"]), s["target"],
-                                float(s["amount"]), s.get("note", "")))
+        window = (dt.date.fromisoformat(meta["start"]), dt.date.fromisoformat(meta["end"]))
+        for i, d in enumerate(tl.get("drivers", []), start=1):
+            drv = Driver(d["name"], as_date(fpath, "start", d["start"]),
+                         as_date(fpath, "end", d["end"]), float(d.get("strength", 1.0)),
+                         d.get("note", ""))
+            _check_in_window(fpath, f"[[timeline.drivers]] entry {i} ({drv.name})",
+                             drv.start, drv.end, window)
+            drivers.append(drv)
+        for i, s in enumerate(tl.get("shocks", []), start=1):
+            shock = Shock(as_date(fpath, "date", s["date"]), s["target"], float(s["amount"]),
+                          s.get("note", ""))
+            _check_in_window(fpath, f"[[timeline.shocks]] entry {i} ({shock.target})",
+                             shock.date, shock.date, window)
+            shocks.append(shock)
+    # the name is the file's own: a file that does not name itself is named after its stem
+    # (never after the file it extends, whose output folder it would otherwise share)
+    own_name = chain[-1][1].get("scenario", {}).get("name", "")
     sc = Scenario(
-        name=meta["name"] or path.stem,
+        name=own_name or path.stem,
         description=meta["description"],
         start=dt.date.fromisoformat(meta["start"]),
         end=dt.date.fromisoformat(meta["end"]),

@@ -65,7 +65,9 @@ def check_value(path: Path, where: str, p: Param, value: Any) -> Any:
                                 f"{value!r}{_suggest(str(value), p.choices)}")
         return value
     if kind == "date":
-        d = as_date(path, where, value, allow_empty=True)
+        # "" means "no date" only where the registry's default is no date (a scheduled
+        # drawdown); a scenario's start and end must be dates
+        d = as_date(path, where, value, allow_empty=p.default == "")
         return "" if d is None else d.isoformat()
     if kind == "str":
         if not isinstance(value, str):

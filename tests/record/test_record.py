@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sim.errors import RecordError
+from sim.paths import EVENTS_CSV
 from sim.record.acled import load_acled
 from sim.record.load import load_events, load_record, load_tallies, parse_count
 from sim.scenario import ScenarioError
@@ -212,4 +213,63 @@ def test_acled_bad_date(tmp_path):
         w.writeheader()
         w.writerows(rows)
     with pytest.raises(RecordError, match="acled.csv: line 2, column 'event_date'"):
+        load_acled(p)
+
+
+# ----------------------------------------------------------------------------- issue 15
+
+
+def _cut_inside_last_url(text: str) -> str:
+    """The record cut in the middle of its last row's source URL: every field is there and
+    the URL is still a URL, so only the missing line break tells it was cut."""
+    end = text.rstrip("\r\n")
+    return end[: end.rindex("https://") + len("https://exa")]
+
+
+def test_a_record_cut_mid_row_is_refused_with_its_line(tmp_path):
+    text = EVENTS_CSV.read_text(encoding="utf-8")
+    n_lines = len(text.splitlines())
+    p = tmp_path / "events.csv"
+    p.write_text(_cut_inside_last_url(text), encoding="utf-8", newline="")
+    with pytest.raises(RecordError, match=rf"events.csv: line {n_lines}: .*truncated"):
+        load_events(p)
+    half = text[: len(text) // 2]
+    p.write_text(half, encoding="utf-8", newline="")
+    with pytest.raises(RecordError, match=r"events.csv: line \d+"):
+        load_events(p)
+    # cut at a row boundary: what is left is a valid (shorter) record; the checksum in every
+    # manifest is what tells it apart (test_manifest_records_checksums_of_record_and_posterior)
+    p.write_text(text[: text.index("\n", len(text) // 2) + 1], encoding="utf-8", newline="")
+    assert 0 < len(load_events(p)) < len(load_events(EVENTS_CSV))
+
+
+def test_open_quote_binary_and_bom(tmp_path):
+    p = tmp_path / "events.csv"
+    p.write_text(EVENTS_HEADER + "\n" + GOOD_EVENT.replace("Rockets", '"Rockets') + "\n")
+    with pytest.raises(RecordError, match="events.csv: line 2: malformed CSV"):
+        load_events(p)
+    p.write_bytes((EVENTS_HEADER + "\n").encode() + b"\xff\xfe\x00garbage\n")
+    with pytest.raises(RecordError, match="events.csv: line 2: not UTF-8 text"):
+        load_events(p)
+    p.write_bytes(b"\xef\xbb\xbf" + (EVENTS_HEADER + "\n" + GOOD_EVENT + "\n").encode())
+    assert len(load_events(p)) == 1  # a byte-order mark (Excel) is fine
+
+
+def test_tallies_cut_mid_row(tmp_path):
+    p = tmp_path / "tallies.csv"
+    p.write_text(TALLY_HEADER + "\n" + GOOD_TALLY)  # no line break: the note may be cut
+    with pytest.raises(RecordError, match="tallies.csv: line 2: the last row does not end"):
+        load_tallies(p)
+
+
+@pytest.mark.parametrize("value", ["inf", "1e400", "nan", "2.5", "-1"])
+def test_acled_fatalities_must_be_a_whole_number(tmp_path, value):
+    p = tmp_path / "acled.csv"
+    rows = _acled_rows()[:1]
+    rows[0]["fatalities"] = value
+    with open(p, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=ACLED_COLS)
+        w.writeheader()
+        w.writerows(rows)
+    with pytest.raises(RecordError, match="acled.csv: line 2, column 'fatalities'"):
         load_acled(p)

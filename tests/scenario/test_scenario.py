@@ -79,6 +79,18 @@ BAD = [
     ("fractional int", "[us]\nlag_min_days = 1.5", "[us] lag_min_days: expected a whole number"),
     ("lag order", "[us]\nlag_min_days = 9\nlag_max_days = 3", "lag_min_days (9) exceeds lag_max_days (3)"),
     ("bad shock", "[[timeline.shocks]]\ndate = 2020-01-01\ntarget = \"iran.grief\"\namount = 1", "unknown state 'iran.grief'"),
+    # issue 15: no traceback for an empty date, no NaN or infinity anywhere, no entry ignored
+    ("empty start", "[scenario]\nstart = \"\"", "[scenario] start: expected a date YYYY-MM-DD, found ''"),
+    ("empty end", "[scenario]\nend = \"\"", "[scenario] end: expected a date YYYY-MM-DD, found ''"),
+    ("nan parameter", "[militia]\nattack_log_rate_base = nan", "[militia] attack_log_rate_base: expected a finite number"),
+    ("inf parameter", "[us]\nforce_protection = inf", "[us] force_protection: expected a finite number"),
+    ("huge float", "[us]\nforce_protection = 1e400", "[us] force_protection: expected a finite number"),
+    ("huge int", "[us]\nlag_max_days = 99999999999999999999", "[us] lag_max_days: 1e+20 is out of range"),
+    ("nan trait", "[groups.kataib_hezbollah]\nboldness = -nan", "[groups.kataib_hezbollah] boldness: expected a finite number"),
+    ("nan strength", "[[timeline.drivers]]\nname = \"gaza_war\"\nstart = 2019-01-01\nend = 2019-02-01\nstrength = nan", "strength: expected a number in [0, 5], found nan"),
+    ("nan amount", "[[timeline.shocks]]\ndate = 2020-01-01\ntarget = \"us.pressure\"\namount = nan", "amount: expected a number in [-50, 50], found nan"),
+    ("shock outside", "[scenario]\nend = 2019-12-31\n[[timeline.shocks]]\ndate = 2020-01-01\ntarget = \"us.pressure\"\namount = 1", "[[timeline.shocks]] entry 1 (us.pressure): 2020-01-01 is outside the scenario's dates (2019-01-01 to 2019-12-31)"),
+    ("driver outside", "[scenario]\nstart = 2020-01-01\nend = 2020-12-31\n[[timeline.drivers]]\nname = \"gaza_war\"\nstart = 2019-01-01\nend = 2019-02-01", "[[timeline.drivers]] entry 1 (gaza_war): 2019-01-01 to 2019-02-01 is outside the scenario's dates"),
 ]
 
 
@@ -205,3 +217,97 @@ def test_the_posterior_file_is_read_once(baseline, monkeypatch):
     b = build_params(baseline, 20, seed=1)
     assert calls == []
     assert all((a[k] == b[k]).all() for k in a.values)
+
+
+def test_inherited_entries_outside_a_shorter_window_are_kept_out_quietly(write_toml):
+    """Shortening the baseline's window is not an error: its entries were written for its
+    own dates (only a file's own entries must fall inside its dates)."""
+    sc = load_scenario(write_toml(f'extends = "{BASELINE}"\n[scenario]\nend = 2019-06-30\n'))
+    assert sc.end == dt.date(2019, 6, 30) and sc.timeline().days == 181
+    partial = write_toml(f'extends = "{BASELINE}"\n[scenario]\nend = 2019-06-30\n'
+                         '[[timeline.drivers]]\nname = "regional_war"\nstart = 2019-06-01\n'
+                         'end = 2020-06-01\n', "partial.toml")
+    assert load_scenario(partial).drivers[-1].name == "regional_war"  # overlaps: kept
+
+
+def test_a_file_without_its_own_name_is_named_after_its_stem(write_toml):
+    """Issue 15: a policy file without [scenario] name used to inherit "baseline" (figure
+    titled "baseline", output into results/baseline)."""
+    path = write_toml(f'extends = "{BASELINE}"\n[us]\ntrigger = "streak"\n', "my_policy.toml")
+    assert load_scenario(path).name == "my_policy"
+    named = write_toml('extends = "my_policy.toml"\n[scenario]\nname = "mine"\n', "c.toml")
+    assert load_scenario(named).name == "mine"
+    child = write_toml('extends = "c.toml"\n', "grandchild.toml")
+    assert load_scenario(child).name == "grandchild"
+    from sim.scenario.policies import resolve_policy
+
+    label, _, _ = resolve_policy(str(path), load_scenario())
+    assert label == "my_policy"
+
+
+def test_non_finite_overrides_are_refused(baseline):
+    import numpy as np
+
+    from sim.experiments.designs import SweepError, parse_vary
+    from sim.scenario import build_params
+
+    for bad in (float("nan"), float("inf"), np.float64("nan")):
+        with pytest.raises(ScenarioError, match="finite"):
+            baseline.with_overrides({"us.force_protection": bad})
+        with pytest.raises(ScenarioError, match="non-finite"):
+            build_params(baseline, 3, overrides={"us.force_protection": [0.1, bad, 0.2]})
+    for spec in ("militia.w_fear=nan:2", "militia.w_fear=0:inf"):
+        with pytest.raises(SweepError, match="finite"):
+            parse_vary(spec)
+    from sim.experiments.designs import Vary, make_design
+
+    with pytest.raises(SweepError, match="finite"):  # a Vary handed to the API directly
+        make_design([Vary("militia.w_fear", float("nan"), 2.0)], "lhs", 4)
+
+
+def _posterior(tmp_path, **columns):
+    import pandas as pd
+
+    path = tmp_path / "posterior.parquet"
+    pd.DataFrame(columns).to_parquet(path)
+    return path
+
+
+def test_damaged_or_non_finite_posterior_is_refused_naming_column_and_row(tmp_path):
+    from sim.scenario.posterior import load_posterior
+
+    nan = float("nan")
+    cases = [
+        (dict(weight=[0.5, 0.5], **{"militia.w_fear": [1.0, nan]}),
+         "column 'militia.w_fear', row 1: nan is not a finite number"),
+        (dict(weight=[0.5, float("inf")], **{"militia.w_fear": [1.0, 1.2]}),
+         "column 'weight', row 1: inf is not a finite number"),
+        (dict(weight=[0.5, 0.5], **{"us.force_protection": [0.5, 3.0]}),
+         "column 'us.force_protection', row 1: 3 is outside [0, 0.99]"),
+        (dict(weight=[0.5, 0.5], **{"militia.w_fear": ["a", "b"]}),
+         "column 'militia.w_fear' holds"),
+        (dict(weight=[], **{"militia.w_fear": []}), "no particles"),
+    ]
+    for cols, message in cases:
+        path = _posterior(tmp_path, **cols)
+        with pytest.raises(ScenarioError) as err:
+            load_posterior(path)
+        assert message in str(err.value) and str(path) in str(err.value)
+    garbage = tmp_path / "garbage.parquet"
+    garbage.write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(ScenarioError, match="not a readable posterior"):
+        load_posterior(garbage)
+
+
+def test_manifests_are_strict_json(tmp_path):
+    import json
+
+    from sim.experiments.store import write_manifest
+
+    write_manifest(tmp_path, value=float("nan"), values=[1.0, float("-inf")])
+
+    def refuse(token):
+        raise ValueError(token)
+
+    m = json.loads((tmp_path / "manifest.json").read_text(), parse_constant=refuse)
+    assert m["value"] is None and m["values"] == [1.0, None]
