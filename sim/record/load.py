@@ -8,6 +8,10 @@ the file, the line number (the header is line 1) and the column.
 Counts in events.csv are an integer, a range ``LO-HI`` (sources disagree) or empty (unknown);
 they load as two nullable integer columns ``<col>_lo`` and ``<col>_hi``.
 
+Each tally in tallies.csv carries its bound type (``bound``: exact, range, lower, approx), its
+scope (``theatre``: iraq, syria, jordan, iraq_syria, all; ``counts``: what kind of attack it
+counts) and who counted (``counter``); calibration/RECORD.md explains each value.
+
 ACLED exports load through :mod:`sim.record.acled`.
 """
 
@@ -40,19 +44,29 @@ EVENT_TYPES = ("militia_attack", "militia_attack_israel", "militia_attack_other"
 STRIKE_TIERS = ("facilities", "leaders", "iranian_personnel")
 MEASURES = ("attacks_on_us_forces", "us_strike_events", "us_killed", "us_wounded",
             "attacks_claimed_on_israel")
-TALLY_COUNTRIES = ("all", "iraq", "syria", "jordan")
+THEATRES = ("iraq", "syria", "jordan", "iraq_syria", "all")
+"""Scope of a tally: one country, Iraq and Syria together (the source names both), or all
+theatres (the source says 'the region', names all three, or does not say)."""
+BOUNDS = ("exact", "range", "lower", "approx")
+"""exact and approx: low == high; range: low < high; lower ('at least', 'more than', 'over'):
+high empty."""
+COUNTS = ("all", "indirect_fire", "incl_convoys", "convoys_only", "unknown", "claimed")
+"""What a tally of attacks counts: every attack on US forces and facilities (the Pentagon's
+definition), rockets and mortars only, attacks including convoy IEDs, convoy attacks only,
+not stated, or attacks claimed by the militias."""
 
 EVENT_COLUMNS = ("date", "actor", "target", "country", "event_type", "tier", "us_killed",
                  "us_wounded", "militia_killed", "description", "source_url")
 COUNT_COLUMNS = ("us_killed", "us_wounded", "militia_killed")
-TALLY_COLUMNS = ("period_start", "period_end", "measure", "country", "low", "high",
-                 "source_url", "note")
+TALLY_COLUMNS = ("period_start", "period_end", "measure", "theatre", "bound", "low", "high",
+                 "counts", "counter", "source_url", "note")
 RECORD_START = dt.date(2019, 1, 1)
 RECORD_END = dt.date(2024, 12, 31)
 
 _RANGE = re.compile(r"^(\d+)\s*-\s*(\d+)$")
 _INT = re.compile(r"^\d+$")
 _URL = re.compile(r"^https?://\S+$")
+_SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
 
 def _err(path: Path, line: int, column: str, message: str) -> RecordError:
@@ -209,36 +223,95 @@ def _events_frame(rows: list[dict]) -> pd.DataFrame:
     return df.sort_values(["date", "line"], kind="stable").reset_index(drop=True)
 
 
+def _count(path, line, column, value) -> int:
+    v = (value or "").strip()
+    if v.startswith("-") and _INT.match(v[1:]):
+        raise _err(path, line, column, f"negative count '{v}'")
+    if not _INT.match(v):
+        raise _err(path, line, column, f"'{v}' is not a non-negative integer")
+    return int(v)
+
+
+TALLY_FRAME_COLUMNS = ["line", "period_start", "period_end", "measure", "theatre", "bound",
+                       "low", "high", "counts", "counter", "source_url", "note"]
+
+
 def load_tallies(path: str | Path | None = None) -> pd.DataFrame:
-    """Load and validate tallies.csv (period_start <= period_end, known measure and country,
-    0 <= low <= high, a source URL)."""
+    """Load and validate tallies.csv.
+
+    Each row: period_start <= period_end; a known measure, theatre, bound and counts; low a
+    non-negative integer; high equal to low for ``exact`` and ``approx``, above low for
+    ``range``, empty for ``lower``; counter in lower_snake_case; a source URL; a note.
+
+    Returns columns line, period_start, period_end (Timestamps), measure, theatre, bound,
+    low (int), high (float: NaN for a lower bound), counts, counter, source_url, note.
+    """
     path = Path(path) if path is not None else TALLIES_CSV
     out = []
-    for line, r in _rows(path, TALLY_COLUMNS):
+    for line, r in _tally_rows(path):
         a = _date(path, line, "period_start", r["period_start"])
         b = _date(path, line, "period_end", r["period_end"])
         if b < a:
             raise _err(path, line, "period_end", f"{b} is before period_start {a}")
         rec = {"line": line, "period_start": a, "period_end": b,
                "measure": _choice(path, line, "measure", r["measure"], MEASURES),
-               "country": _choice(path, line, "country", r["country"], TALLY_COUNTRIES)}
-        for c in ("low", "high"):
-            v = (r[c] or "").strip()
-            if v.startswith("-") and _INT.match(v[1:]):
-                raise _err(path, line, c, f"negative count '{v}'")
-            if not _INT.match(v):
-                raise _err(path, line, c, f"'{v}' is not a non-negative integer")
-            rec[c] = int(v)
-        if rec["low"] > rec["high"]:
-            raise _err(path, line, "low", f"low {rec['low']} > high {rec['high']}")
+               "theatre": _choice(path, line, "theatre", r["theatre"], THEATRES)}
+        bound = rec["bound"] = _choice(path, line, "bound", r["bound"], BOUNDS)
+        low = rec["low"] = _count(path, line, "low", r["low"])
+        h = (r["high"] or "").strip()
+        if bound == "lower":
+            if h:
+                raise _err(path, line, "high", f"a lower bound has no high (found '{h}'): "
+                           "leave it empty, or use bound 'range'")
+            rec["high"] = float("nan")
+        else:
+            if not h:
+                raise _err(path, line, "high", f"a{'n' if bound[0] in 'ae' else ''} {bound} "
+                           "row needs a high (empty only for bound 'lower')")
+            high = _count(path, line, "high", h)
+            if bound in ("exact", "approx") and high != low:
+                raise _err(path, line, "high", f"an {bound} row has high == low (found low "
+                           f"{low}, high {high}); use bound 'range' for two figures")
+            if bound == "range" and not low < high:
+                raise _err(path, line, "high", f"a range needs low < high (found low {low}, "
+                           f"high {high})")
+            rec["high"] = float(high)
+        rec["counts"] = _choice(path, line, "counts", r["counts"], COUNTS)
+        counter = (r["counter"] or "").strip()
+        if not _SNAKE.match(counter):
+            raise _err(path, line, "counter", f"'{counter}' is not a counter name in "
+                       "lower_snake_case (e.g. pentagon, media_tally)")
+        rec["counter"] = counter
         rec["source_url"] = _urls(path, line, "source_url", r["source_url"])
-        rec["note"] = (r["note"] or "").strip()
+        note = (r["note"] or "").strip()
+        if not note:
+            raise _err(path, line, "note", "empty note: say what the figure is and how it "
+                       "was coded")
+        rec["note"] = note
         out.append(rec)
-    df = pd.DataFrame(out, columns=["line", "period_start", "period_end", "measure", "country",
-                                    "low", "high", "source_url", "note"])
+    df = pd.DataFrame(out, columns=TALLY_FRAME_COLUMNS)
     df["period_start"] = pd.to_datetime(df["period_start"])
     df["period_end"] = pd.to_datetime(df["period_end"])
+    df["low"] = df["low"].astype("int64")
+    df["high"] = df["high"].astype("float64")
     return df
+
+
+def _tally_rows(path: Path):
+    """:func:`_rows` for tallies.csv, with a pointed message for a file in the old format
+    (a ``country`` column and no ``theatre``, ``bound``, ``counts``, ``counter``)."""
+    path = Path(path)
+    if path.is_file():
+        try:
+            first = path.read_bytes().decode("utf-8-sig").splitlines()[:1]
+        except UnicodeDecodeError:
+            first = []
+        header = [h.strip() for h in next(csv.reader(first), [])] if first else []
+        if "country" in header and "theatre" not in header:
+            raise _err(path, 1, "theatre", "column missing from the header: this is the old "
+                       "tallies.csv format (country, low, high); the new header is "
+                       + ",".join(TALLY_COLUMNS) + " (see calibration/RECORD.md)")
+    yield from _rows(path, TALLY_COLUMNS)
 
 
 @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from sim.errors import RecordError
@@ -19,8 +20,10 @@ EVENTS_HEADER = ("date,actor,target,country,event_type,tier,us_killed,us_wounded
                  "militia_killed,description,source_url")
 GOOD_EVENT = ("2020-03-11,kataib_hezbollah,us_forces,iraq,militia_attack,,2,,,Rockets hit Camp "
               "Taji,https://example.org/taji")
-TALLY_HEADER = "period_start,period_end,measure,country,low,high,source_url,note"
-GOOD_TALLY = "2021-01-01,2021-07-07,attacks_on_us_forces,iraq,45,50,https://example.org/t,n"
+TALLY_HEADER = ("period_start,period_end,measure,theatre,bound,low,high,counts,counter,"
+                "source_url,note")
+GOOD_TALLY = ("2021-01-01,2021-07-07,attacks_on_us_forces,iraq,range,45,50,unknown,media_tally,"
+              "https://example.org/t,n")
 
 
 def test_committed_record_validates():
@@ -85,11 +88,17 @@ def test_strike_needs_tier(tmp_path):
 @pytest.mark.parametrize("column,value,message", [
     ("period_start", "2021/01/01", "not a date"),
     ("measure", "attacks", "unknown value"),
-    ("country", "lebanon", "unknown value"),
+    ("theatre", "lebanon", "unknown value"),
+    ("theatre", "iraq+syria", "unknown value"),
+    ("bound", "at_least", "unknown value"),
+    ("counts", "drones", "unknown value"),
+    ("counter", "Pentagon", "lower_snake_case"),
+    ("counter", "", "lower_snake_case"),
     ("low", "-4", "negative"),
     ("high", "x", "not a non-negative integer"),
-    ("low", "60", "low 60 > high 50"),
+    ("high", "", "needs a high"),
     ("source_url", "", "missing source URL"),
+    ("note", "", "empty note"),
 ])
 def test_bad_tally_rows(tmp_path, column, value, message):
     cols = TALLY_HEADER.split(",")
@@ -100,6 +109,55 @@ def test_bad_tally_rows(tmp_path, column, value, message):
         load_tallies(path)
     msg = str(exc.value)
     assert "tallies.csv" in msg and "line 2" in msg and f"'{column}'" in msg and message in msg
+
+
+@pytest.mark.parametrize("bound,low,high,message", [
+    ("lower", "55", "55", "a lower bound has no high"),
+    ("lower", "55", "60", "a lower bound has no high"),
+    ("exact", "45", "50", "an exact row has high == low"),
+    ("approx", "78", "83", "an approx row has high == low"),
+    ("range", "50", "50", "a range needs low < high"),
+    ("range", "60", "50", "a range needs low < high"),
+    ("exact", "45", "", "needs a high"),
+])
+def test_tally_bound_rules(tmp_path, bound, low, high, message):
+    cols = TALLY_HEADER.split(",")
+    row = GOOD_TALLY.split(",")
+    for c, v in (("bound", bound), ("low", low), ("high", high)):
+        row[cols.index(c)] = v
+    with pytest.raises(RecordError) as exc:
+        load_tallies(_write(tmp_path, "tallies.csv", TALLY_HEADER, ",".join(row)))
+    msg = str(exc.value)
+    assert msg.startswith("tallies.csv: line 2, column 'high': ") and message in msg
+    assert len(msg.splitlines()) == 1
+
+
+def test_tally_bounds_load_as_documented(tmp_path):
+    rows = ["2020-01-01,2020-10-22,attacks_on_us_forces,iraq,lower,55,,indirect_fire,fdd,"
+            "https://example.org/a,at least 55",
+            "2023-10-17,2024-02-04,attacks_on_us_forces,all,exact,170,170,all,pentagon,"
+            "https://example.org/b | https://example.org/c,final",
+            "2023-10-17,2023-11-14,attacks_on_us_forces,syria,range,28,29,all,pentagon,"
+            "https://example.org/d,two times of day",
+            "2021-01-01,2023-03-23,attacks_on_us_forces,iraq_syria,approx,78,78,all,centcom,"
+            "https://example.org/e,about 78"]
+    t = load_tallies(_write(tmp_path, "tallies.csv", TALLY_HEADER, "\n".join(rows)))
+    assert list(t.columns) == ["line", "period_start", "period_end", "measure", "theatre",
+                               "bound", "low", "high", "counts", "counter", "source_url",
+                               "note"]
+    assert list(t.bound) == ["lower", "exact", "range", "approx"]
+    assert t.low.dtype == "int64" and t.high.dtype == "float64"
+    assert pd.isna(t.high.iloc[0]) and t.high.iloc[1] == 170.0 and t.high.iloc[2] == 29.0
+    assert str(t.period_start.dtype).startswith("datetime64")
+    assert list(t.line) == [2, 3, 4, 5]
+
+
+def test_old_tally_format_is_refused_with_a_pointer(tmp_path):
+    p = _write(tmp_path, "tallies.csv", "period_start,period_end,measure,country,low,high,"
+               "source_url,note", "2021-01-01,2021-07-07,attacks_on_us_forces,iraq,45,50,"
+               "https://example.org/t,n")
+    with pytest.raises(RecordError, match="line 1, column 'theatre'.*old tallies.csv format"):
+        load_tallies(p)
 
 
 def test_tally_end_before_start(tmp_path):
