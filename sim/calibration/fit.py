@@ -1,32 +1,34 @@
-"""Calibration on the batch engine: simulated method of moments (point estimate) and a compact
-vectorized ABC-SMC (posterior), both fitted on the record up to 2023-12-31 only.
+"""Calibration on the batch engine: a tempered sequential Monte Carlo sampler over a kernel
+synthetic likelihood, fitted on the record up to 2023-12-31 only.
 
-Statistics and distance
------------------------
-The summary statistics are :data:`sim.calibration.statistics.CALIBRATION_STATS` (12 figures:
-attacks on US forces in six periods, US strike days in two, Americans killed, weeks with a
-lethal attack, US wounded in the surge, weeks at ladder rung 5+), all on the ``log1p`` scale.
-Each statistic ``k`` is scaled by ``sigma_k = sqrt(noise_k**2 + h_k**2)``: ``noise_k`` is the
-standard deviation of the statistic across replicates at the pilot point (the registry defaults; a
-floor of 0.1), ``h_k`` the half-width of the documented range on the log scale.  For one
-simulated replicate with statistics ``s`` the distance is
+Likelihood
+----------
+The observations are :func:`sim.calibration.observation.observations` (every comparable
+tally of the fit period, the event rows' lower bounds, strike days and deaths per year), with
+their bound types, scopes and overlap weights.  A parameter set's log-likelihood is the
+composite kernel likelihood of :func:`sim.calibration.observation.log_likelihood` over ``K``
+replicates (32 by default), always the same replicate indices and seed for every parameter
+set (common random numbers), so that it is a smooth, deterministic function of the
+parameters that a sampler can climb.
 
-    d(s) = sqrt( mean_k ((s_k - o_k) / sigma_k)**2 )
+Sampler
+-------
+Adaptive likelihood tempering (Del Moral, Doucet and Jasra 2006; the scheme of PyMC's SMC):
+``N`` particles from the uniform prior; at each stage the next temperature ``phi`` is the
+largest that keeps the effective sample size of the incremental weights at half of ``N``
+(bisection), the particles are resampled (systematic) and moved by random-walk Metropolis
+steps at that temperature, with the proposal covariance the particles' own covariance scaled
+by ``2.38**2 / d`` and adapted to the acceptance rate.  Every stage hands the engine one
+population (``N x K`` rows in a few calls).  The run ends at ``phi = 1`` after the final
+moves, or when the time budget runs out (then the last stage jumps to ``phi = 1``, and the
+manifest says so).
 
-where ``o_k`` is the log of the documented figure (midpoint of its range).
-
-* SMM: ``J(theta) = sum_k ((mean_r s_rk(theta) - o_k) / sigma_k)**2`` over ``K`` replicates
-  that are the same for every candidate (same seed, same replicate indices: common random
-  numbers), minimised by ``scipy.optimize.differential_evolution(vectorized=True)`` in the unit
-  cube of the calibrated bounds (one BatchEngine call per DE generation).
-* ABC-SMC: ``N`` particles x ``K`` replicates per generation, one BatchEngine call each.
-  Generation 0 samples the uniform prior.  Later generations draw ancestors by weight and
-  perturb them with a Gaussian kernel of covariance ``2 * Cov_w`` (Beaumont et al. 2009),
-  redrawing proposals that leave the bounds.  The tolerance ``eps_t`` is the ``alpha``-quantile
-  of all the generation's per-replicate distances (never above ``eps_{t-1}``; the run stops
-  early once it falls by less than 1 % in two successive generations); a particle's
-  ABC likelihood is the share of its ``K`` replicates within ``eps_t`` (Del Moral, Doucet and
-  Jasra 2012), and its importance weight that share times prior over proposal density.
+Why this and not ABC or pyABC: the ABC-SMC this replaced scored each particle by the share
+of 8 replicates within a tolerance, which left the posterior at the prior; pyABC simulates
+one particle at a time and wastes the batch engine; neural posterior estimation (``sbi``)
+would add PyTorch to a tool whose users only need numpy.  A synthetic likelihood with 32
+replicates per particle is what the budget affords on two cores (about 15 minutes), and
+treats ranges and one-sided bounds as they are.
 """
 
 from __future__ import annotations
@@ -42,14 +44,17 @@ import pandas as pd
 
 from ..engines.batch import BatchEngine
 from ..errors import ScenarioError
-from ..model.registry import PARAMETERS
+from ..model.registry import PARAMETERS, parameter
 from ..record.load import Record, load_record
 from ..scenario import Scenario, build_params
-from .statistics import CALIBRATION_STATS, FIT_END, RunSet, observed_stats, simulated_stats
+from .observation import FIT_END, Observation, log_likelihood, observations, simulated_counts
 
 
 @dataclass(frozen=True)
 class CalParam:
+    """A fitted parameter: its dotted key, the uniform prior's bounds and what in the record
+    speaks to it."""
+
     key: str
     lo: float
     hi: float
@@ -57,48 +62,103 @@ class CalParam:
 
 
 CALIBRATED: tuple[CalParam, ...] = (
-    CalParam("militia.attack_log_rate_base", -8.0, -3.0,
-             "overall level of attacks outside campaigns"),
-    CalParam("iran.campaign_on_base", -11.0, -4.0,
-             "how readily Iran starts a campaign: the 2019-2022 campaigns"),
-    CalParam("militia.w_campaign_war", 1.0, 4.0,
-             "the campaign's wartime tempo: the Oct-Dec 2023 surge"),
-    CalParam("iran.w_max_pressure", 0.0, 4.0,
-             "sanctions push: the 2019-20 level (max pressure 1-1.5) against 2021-23 (0.6)"),
-    CalParam("iran.w_talks", 0.0, 4.0,
-             "restraint during the 2021-22 talks: the H1 2021 vs Jul 2021-Mar 2023 contrast"),
-    CalParam("militia.w_fear", 0.0, 5.0,
-             "deterrence after US strikes; shapes lulls after responses"),
-    CalParam("us.respond_logit_base", -8.0, -2.0,
-             "US strikes without deaths (all 7 surge strike days of 2023)"),
-    CalParam("us.hit_prob_drone", 0.0, 0.5,
-             "US wounded in the drone-heavy surge"),
-    CalParam("us.lethal_prob_rocket", 0.0, 0.06,
-             "Americans killed 2019-2023 (K-1 and Taji were rocket attacks)"),
+    CalParam("militia.attack_log_rate_base", -10.0, -4.0,
+             "attacks outside campaigns: 2022 and 2023 before the war"),
+    CalParam("militia.w_campaign", 0.5, 6.0,
+             "a campaign's tempo: 2020 and the first half of 2021"),
+    CalParam("militia.w_campaign_war", 0.5, 4.0,
+             "the surge's tempo, October-December 2023"),
 )
-"""The calibrated parameters and their calibration bounds (the uniform prior).  All lie inside
-the registry bounds of :mod:`sim.model.registry`."""
+"""The fitted parameters and their uniform priors (inside the registry bounds)."""
+
+HAND_SET: dict[str, str] = {
+    "iran.risk_per_big_strike, militia.w_halt, iran.halt_decay_days, militia.fear_big_strike, "
+    "us.targets_w_resolve, us.resolve_per_attack":
+        "the switch-off after a strike of 85 targets: no US strike before 2024 came near "
+        "that size, so the fit period cannot speak to them.  Their values were set by the "
+        "existence fit of the version-2 model with the 2024 pause in view (docs/model.md): "
+        "the hold-out's pause windows are therefore not an independent test, and the report "
+        "marks them",
+    "iran.w_max_pressure, iran.w_protests, militia.hawkes_self, us.hit_prob_drone":
+        "in a recovery trial on a synthetic record (12 parameters free, 96 particles x 16 "
+        "replicates) their posterior sd stayed at 0.7-0.85 of the prior's: the record's "
+        "windows cannot separate the 2019-20 drivers from each other and from the campaign "
+        "hazards, nor clustering from tempo, nor wounds per drone from drones per attack; "
+        "they keep the model's values (the version-2 quick fit, whose existence step saw "
+        "the 2024 windows)",
+    "iran.campaign_on_base":
+        "recovery trials on synthetic records missed it twice: at the calibrated point its "
+        "90 % interval (-10.62, -9.85) left out the truth (-9.75); at a truth of -9.28 its "
+        "posterior mean came out 19 % of the prior range off.  The composite likelihood is "
+        "over-confident about when campaigns start (one realisation of a few start dates), "
+        "so it is held at its posterior median from the four-parameter fit to 2023 (-9.74), "
+        "not fitted",
+    "iran.campaign_off_base, iran.w_withdrawal_demand, us.respond_logit_base":
+        "in a recovery trial on a synthetic record (one realisation at a known truth, 7 "
+        "parameters free, 96 particles x 16 replicates) their posteriors stayed wide (sd "
+        "0.46-0.59 of the prior's) and their means 15-20 % of the prior range from the "
+        "truth: how long campaigns last, how much the 2020 withdrawal vote pushed, and how "
+        "often the US strikes without deaths are not pinned down by the record's windows; "
+        "they keep the model's values, from the version-2 quick fit (sim.calibration."
+        "quickfit), whose existence step saw the 2024 windows (docs/model.md)",
+    "iran.w_gaza_war":
+        "any weight above about 6 starts the campaign within days of 7 October 2023; below "
+        "it the surge starts late, which the record excludes: the fit cannot tell the values "
+        "above apart (it traded off against militia.w_campaign_war in the recovery trial)",
+    "iran.w_talks":
+        "the 2021-22 talks and the 2021-23 lull coincide with lower maximum pressure; "
+        "the record cannot tell the two apart, so only iran.w_max_pressure is fitted",
+    "us.lethal_prob_rocket, us.lethal_prob_drone":
+        "three Americans killed in five years (K-1, Taji, March 2023): too few deaths to fit "
+        "two rates; set so that about one attack in a hundred kills",
+    "militia.hawkes_cross, militia.hawkes_memory_days":
+        "the record has no per-group counts to separate self- from cross-excitation; the "
+        "memory follows Lewis et al. (2012): 2-6 weeks",
+    "everything else":
+        "set by hand from the sources in docs/model.md: each parameter's meaning and unit is "
+        "in `escalation show`",
+}
+"""The parameters the fit leaves alone, and why."""
 
 
 @dataclass
 class Budget:
-    pilot_reps: int = 300
-    smm_reps: int = 32
-    smm_popsize: int = 8  # DE population = popsize * number of parameters
-    smm_maxiter: int = 25
-    abc_particles: int = 1200
-    abc_reps: int = 8
-    abc_generations: int = 10
-    abc_alpha: float = 0.4
-    report_reps: int = 600
+    """How much simulation the fit spends.
+
+    Attributes:
+        particles: SMC particles ``N``.
+        reps: replicates per particle ``K`` (the same indices for every particle).
+        moves: Metropolis moves per tempering stage.
+        final_moves: extra moves at ``phi = 1``.
+        max_stages: tempering stages at most.
+        seconds: wall-clock budget; past it the sampler jumps to ``phi = 1``.
+        report_reps: replicates of the report's posterior-predictive runs.
+        chunk_rows: engine rows per call (memory: about 60 kB per row).
+    """
+
+    particles: int = 256
+    reps: int = 32
+    moves: int = 2
+    final_moves: int = 4
+    max_stages: int = 20
+    seconds: float = 15 * 60.0
+    report_reps: int = 400
+    chunk_rows: int = 4096
+
+    @classmethod
+    def backtest(cls, seconds: float = 180.0) -> Budget:
+        """The smaller budget of each rolling-origin backtest's fit."""
+        return cls(particles=128, reps=16, moves=1, final_moves=2, max_stages=12,
+                   seconds=seconds, report_reps=0)
 
     @classmethod
     def quick(cls) -> Budget:
-        return cls(pilot_reps=60, smm_reps=6, smm_popsize=3, smm_maxiter=3,
-                   abc_particles=150, abc_reps=4, abc_generations=3, report_reps=60)
+        return cls(particles=48, reps=8, moves=1, final_moves=1, max_stages=10,
+                   seconds=120.0, report_reps=60)
 
 
 def check_params(params: tuple[CalParam, ...]) -> None:
+    """Refuse unknown, non-numeric or out-of-registry-bounds calibrated parameters."""
     for p in params:
         sec, _, name = p.key.partition(".")
         if sec not in PARAMETERS or name not in PARAMETERS[sec]:
@@ -108,6 +168,8 @@ def check_params(params: tuple[CalParam, ...]) -> None:
             raise ScenarioError(f"calibration: '{p.key}' is not numeric")
         if (reg.lo is not None and p.lo < reg.lo) or (reg.hi is not None and p.hi > reg.hi):
             raise ScenarioError(f"calibration: bounds of '{p.key}' exceed {reg.describe_bounds()}")
+        if not p.lo < p.hi:
+            raise ScenarioError(f"calibration: empty prior for '{p.key}'")
 
 
 def fit_scenario(sc: Scenario, end: dt.date = FIT_END) -> Scenario:
@@ -115,16 +177,32 @@ def fit_scenario(sc: Scenario, end: dt.date = FIT_END) -> Scenario:
     return dataclasses.replace(sc, end=min(end, sc.end))
 
 
-class Simulator:
-    """Maps parameter vectors to per-replicate statistics on one engine."""
+def shortened(sc: Scenario, end: dt.date) -> tuple[Scenario, float, float]:
+    """``sc`` ending on ``end``, with the drone share's start and the end value that keeps
+    every day's share as in the full run (the model draws the share linearly over a run, so
+    a shorter run would otherwise reach the end share early)."""
+    short = fit_scenario(sc, end)
+    d0 = float(sc.params["militia"]["drone_share_start"])
+    d1 = float(sc.params["militia"]["drone_share_end"])
+    return short, d0, d0 + (d1 - d0) * (short.days - 1) / max(sc.days - 1, 1)
 
-    def __init__(self, sc: Scenario, params: tuple[CalParam, ...] = CALIBRATED):
+
+class Simulator:
+    """Maps parameter vectors to per-replicate simulated counts of the observations.
+
+    The scenario is shortened to the fit window (:func:`shortened`: every day keeps the
+    drone share it has in the full run)."""
+
+    def __init__(self, sc: Scenario, obs: list[Observation],
+                 params: tuple[CalParam, ...] = CALIBRATED, chunk_rows: int = 4096):
         check_params(params)
-        self.sc = fit_scenario(sc)
+        self.sc, self.drone_start, self.drone_end = shortened(sc, max(o.end for o in obs))
         self.engine = BatchEngine(self.sc.setup())
+        self.obs = obs
         self.params = params
         self.lo = np.array([p.lo for p in params])
         self.hi = np.array([p.hi for p in params])
+        self.chunk_rows = chunk_rows
         self.calls = 0
         self.rows = 0
 
@@ -139,240 +217,231 @@ class Simulator:
     def to_unit(self, theta: np.ndarray) -> np.ndarray:
         return (np.asarray(theta) - self.lo) / (self.hi - self.lo)
 
-    def stats(self, theta: np.ndarray | None, reps: np.ndarray, seed: int) -> np.ndarray:
-        """``(n, K, S)`` statistics for ``n`` parameter vectors (rows of ``theta``; None: the
-        scenario's own values) on replicate indices ``reps`` (the same for every vector)."""
+    def counts(self, theta: np.ndarray | None, reps: np.ndarray, seed: int,
+               tick: Callable[[int], None] | None = None) -> np.ndarray:
+        """``(n, K, n_obs)`` simulated counts for ``n`` parameter vectors (rows of ``theta``;
+        None: the scenario's own values) on replicate indices ``reps``."""
         reps = np.asarray(reps, dtype=np.int64)
-        n = 1 if theta is None else len(theta)
+        n = 1 if theta is None else len(np.atleast_2d(theta))
         k = len(reps)
-        overrides = None
-        if theta is not None:
-            theta = np.atleast_2d(theta)
-            overrides = {key: np.repeat(theta[:, j], k) for j, key in enumerate(self.keys)}
-        rep_index = np.tile(reps, n)
-        table = build_params(self.sc, rep_index, seed, posterior=False, overrides=overrides)
-        chunk = self.engine.run(seed, rep_index, table)
-        self.calls += 1
-        self.rows += n * k
-        rs = RunSet.from_chunk(chunk, self.sc.start, self.sc.days)
-        return simulated_stats(rs).reshape(n, k, -1)
+        theta = None if theta is None else np.atleast_2d(theta)
+        rows = n * k
+        out = np.empty((rows, len(self.obs)))
+        step = max(k, (self.chunk_rows // k) * k)
+        for a in range(0, rows, step):
+            b = min(rows, a + step)
+            idx = np.arange(a, b)
+            rep_index = reps[idx % k]
+            overrides = None
+            if theta is not None:
+                overrides = {key: theta[idx // k, j] for j, key in enumerate(self.keys)}
+            over = {**(overrides or {}), "militia.drone_share_end": self.drone_end}
+            table = build_params(self.sc, rep_index, seed, posterior=False, overrides=over)
+            chunk = self.engine.run(seed, rep_index, table)
+            self.calls += 1
+            self.rows += b - a
+            out[a:b] = simulated_counts(self.obs, chunk.weekly, self.sc.start, self.sc.days,
+                                        self.drone_start, self.drone_end)
+            if tick is not None:
+                tick(b - a)
+        return out.reshape(n, k, len(self.obs))
 
-
-@dataclass
-class Distance:
-    observed: np.ndarray  # (S,) log scale
-    scale: np.ndarray  # (S,)
-    names: list[str]
-
-    def per_replicate(self, s: np.ndarray) -> np.ndarray:
-        """``(..., S)`` -> ``(...)`` distances of single replicates."""
-        z = (s - self.observed) / self.scale
-        return np.sqrt(np.mean(z * z, axis=-1))
-
-    def smm(self, s: np.ndarray) -> np.ndarray:
-        """``(n, K, S)`` -> ``(n,)`` SMM objective on the replicate means."""
-        z = (s.mean(axis=1) - self.observed) / self.scale
-        return np.sum(z * z, axis=-1)
-
-    def describe(self) -> str:
-        return ("d(s) = sqrt(mean_k ((s_k - o_k)/sigma_k)^2) on log1p statistics; "
-                "SMM J = sum_k ((mean_r s_rk - o_k)/sigma_k)^2; sigma_k = sqrt(noise_k^2 + "
-                "h_k^2), noise_k = sd across replicates at the registry defaults (floor 0.1), "
-                "h_k = half-width of the documented range (log scale)")
-
-    def to_dict(self) -> dict:
-        return {"definition": self.describe(),
-                "statistics": [{"name": n, "observed_log1p": float(o), "sigma": float(s),
-                                "description": st.description, "window": f"{st.a}..{st.b}"}
-                               for n, o, s, st in zip(self.names, self.observed, self.scale,
-                                                      CALIBRATION_STATS)]}
-
-
-def make_distance(sim: Simulator, seed: int, pilot_reps: int,
-                  observed: pd.DataFrame | None = None, record: Record | None = None) -> Distance:
-    """Pilot run at the scenario's values; scales from its replicate spread."""
-    obs = observed if observed is not None else observed_stats(record or load_record())
-    s = sim.stats(None, np.arange(pilot_reps), seed)[0]
-    noise = np.maximum(s.std(axis=0), 0.1)
-    half = obs["log_halfwidth"].to_numpy() if "log_halfwidth" in obs else 0.0
-    scale = np.sqrt(noise ** 2 + np.asarray(half) ** 2)
-    return Distance(obs["log_mid"].to_numpy(dtype=float), scale, list(obs["name"]))
+    def loglik(self, u: np.ndarray, reps: np.ndarray, seed: int,
+               tick: Callable[[int], None] | None = None) -> np.ndarray:
+        """Composite log-likelihood of each row of ``u`` (unit cube)."""
+        return log_likelihood(self.counts(self.to_params(u), reps, seed, tick), self.obs)
 
 
 @dataclass
 class CalibrationResult:
+    """A fit: the posterior particles (equal weights), their log-likelihoods, the stages."""
+
     keys: list[str]
-    point: dict[str, float]
-    smm_objective: float
+    params: tuple[CalParam, ...]
     posterior: pd.DataFrame  # one row per particle: keys + weight
-    generations: list[dict] = field(default_factory=list)
-    smm_history: list[float] = field(default_factory=list)
-    distance: Distance | None = None
+    loglik: np.ndarray
+    stages: list[dict] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
     rows: int = 0
     calls: int = 0
     elapsed: float = 0.0
+    stopped_early: bool = False
+
+    def quantiles(self, q) -> dict[str, np.ndarray]:
+        return {k: np.quantile(self.posterior[k].to_numpy(), q) for k in self.keys}
+
+    @property
+    def point(self) -> dict[str, float]:
+        """The point estimate: each parameter's posterior median."""
+        return {k: float(np.median(self.posterior[k])) for k in self.keys}
 
     def posterior_mean(self) -> dict[str, float]:
-        w = self.posterior["weight"].to_numpy()
-        return {k: float(np.sum(w * self.posterior[k]) / w.sum()) for k in self.keys}
+        return {k: float(self.posterior[k].mean()) for k in self.keys}
+
+    def map_particle(self) -> dict[str, float]:
+        """The particle with the highest likelihood (the prior is flat)."""
+        i = int(np.argmax(self.loglik))
+        return {k: float(self.posterior[k].iloc[i]) for k in self.keys}
 
     def summary(self) -> pd.DataFrame:
-        w = self.posterior["weight"].to_numpy()
-        w = w / w.sum()
+        """Per fitted parameter: prior, posterior mean, sd and quantiles, the ratio of
+        posterior to prior sd, and whether the point estimate lies in the 50 % interval."""
         rows = []
-        for k in self.keys:
-            x = self.posterior[k].to_numpy()
-            o = np.argsort(x)
-            cw = np.cumsum(w[o])
-            q = [float(x[o][np.searchsorted(cw, p)]) for p in (0.05, 0.5, 0.95)]
-            mean = float(np.sum(w * x))
-            sd = float(np.sqrt(np.sum(w * (x - mean) ** 2)))
-            sec, _, name = k.partition(".")
-            rows.append({"parameter": k, "default": PARAMETERS[sec][name].default,
-                         "point_estimate": self.point[k], "posterior_mean": mean,
-                         "posterior_sd": sd, "q05": q[0], "median": q[1], "q95": q[2]})
+        for p in self.params:
+            x = self.posterior[p.key].to_numpy()
+            q05, q25, q50, q75, q95 = np.quantile(x, [0.05, 0.25, 0.5, 0.75, 0.95])
+            prior_sd = (p.hi - p.lo) / np.sqrt(12.0)
+            rows.append({"parameter": p.key, "prior_lo": p.lo, "prior_hi": p.hi,
+                         "default": parameter(p.key).default, "point_estimate": q50,
+                         "posterior_mean": float(x.mean()), "posterior_sd": float(x.std()),
+                         "sd_ratio": float(x.std() / prior_sd), "q05": q05, "q25": q25,
+                         "q75": q75, "q95": q95,
+                         "point_in_50": bool(q25 <= q50 <= q75)})
         return pd.DataFrame(rows)
 
 
-def smm(sim: Simulator, dist: Distance, seed: int, reps: int, popsize: int, maxiter: int,
-        rng_seed: int, tick: Callable[[str], None] | None = None):
-    """Differential evolution on the SMM objective with common random numbers."""
-    from scipy.optimize import differential_evolution
-
-    rep_idx = np.arange(reps)
-    history: list[float] = []
-
-    def objective(u: np.ndarray) -> np.ndarray:  # u: (d, S)
-        theta = sim.to_params(u.T)
-        return dist.smm(sim.stats(theta, rep_idx, seed))
-
-    def callback(intermediate_result):
-        history.append(float(intermediate_result.fun))
-        if tick:
-            tick(f"SMM J={intermediate_result.fun:.2f}")
-
-    d = len(sim.params)
-    res = differential_evolution(objective, [(0.0, 1.0)] * d, vectorized=True,
-                                 updating="deferred", popsize=popsize, maxiter=maxiter,
-                                 polish=False, seed=rng_seed, tol=1e-3, init="sobol",
-                                 callback=callback)
-    theta = sim.to_params(res.x)
-    return dict(zip(sim.keys, map(float, theta))), float(res.fun), history
+def _systematic(w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    n = len(w)
+    c = np.cumsum(w / w.sum())
+    c[-1] = 1.0
+    return np.searchsorted(c, (rng.random() + np.arange(n)) / n)
 
 
-def _weighted_cov(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    w = w / w.sum()
-    m = w @ x
-    xc = x - m
-    c = (xc * w[:, None]).T @ xc
-    return c + 1e-8 * np.eye(x.shape[1])
+def _ess(logw: np.ndarray) -> float:
+    w = np.exp(logw - logw.max())
+    return float(w.sum() ** 2 / np.sum(w * w))
 
 
-def abc_smc(sim: Simulator, dist: Distance, seed: int, n: int, reps: int, generations: int,
-            alpha: float, rng_seed: int, tick: Callable[[str], None] | None = None,
-            min_drop: float = 0.01):
-    """Vectorized ABC-SMC in the unit cube (uniform prior over the calibration bounds).
-
-    Returns (particles in parameter units (N, d), weights (N,), per-generation log)."""
-    rng = np.random.default_rng(rng_seed)
-    d = len(sim.params)
-    rep_idx = np.arange(reps)
-    log: list[dict] = []
-    x = rng.random((n, d))  # generation 0: prior
-    w_prev = None
-    x_prev = None
-    eps_prev = np.inf
-    cov = None
-    w = np.ones(n)
-    n_stalled = 0
-    for t in range(generations):
-        if t > 0:
-            anc = rng.choice(n, size=n, p=w_prev / w_prev.sum())
-            chol = np.linalg.cholesky(cov)
-            x = x_prev[anc] + rng.standard_normal((n, d)) @ chol.T
-            for _ in range(200):
-                bad = np.any((x < 0) | (x > 1), axis=1)
-                if not bad.any():
-                    break
-                anc_b = rng.choice(n, size=bad.sum(), p=w_prev / w_prev.sum())
-                x[bad] = x_prev[anc_b] + rng.standard_normal((bad.sum(), d)) @ chol.T
-            x = np.clip(x, 0.0, 1.0)
-        dists = dist.per_replicate(sim.stats(sim.to_params(x), rep_idx, seed))  # (n, K)
-        eps = min(float(np.quantile(dists, alpha)), eps_prev)
-        like = (dists <= eps).mean(axis=1)
-        if t == 0:
-            w = like.copy()
+def next_temperature(loglik: np.ndarray, phi: float, target: float) -> float:
+    """The largest ``phi' <= 1`` whose incremental weights ``exp((phi' - phi) l)`` keep an
+    effective sample size of at least ``target`` particles (bisection)."""
+    if _ess((1.0 - phi) * loglik) >= target:
+        return 1.0
+    a, b = phi, 1.0
+    for _ in range(60):
+        m = 0.5 * (a + b)
+        if _ess((m - phi) * loglik) >= target:
+            a = m
         else:
-            prec = np.linalg.inv(cov)
-            diff = x[:, None, :] - x_prev[None, :, :]  # (n, n, d)
-            q = np.einsum("ijk,kl,ijl->ij", diff, prec, diff)
-            kern = np.exp(-0.5 * q) @ (w_prev / w_prev.sum())
-            w = np.where(like > 0, like / np.maximum(kern, 1e-300), 0.0)
-        if w.sum() <= 0:  # nothing accepted: keep the previous population
+            b = m
+    return max(a, phi + 1e-6)
+
+
+def smc(sim: Simulator, budget: Budget, seed: int, rng_seed: int,
+        progress: bool = True) -> tuple[np.ndarray, np.ndarray, list[dict], bool]:
+    """Tempered SMC in the unit cube; returns (particles, log-likelihoods, stage log,
+    stopped_early)."""
+    from tqdm.auto import tqdm
+
+    rng = np.random.default_rng(rng_seed)
+    n, d = budget.particles, len(sim.params)
+    reps = np.arange(budget.reps)
+    t0 = time.perf_counter()
+    per_eval = n * budget.reps
+    bar = tqdm(total=per_eval * (1 + budget.moves * 6 + budget.final_moves), unit="rep",
+               unit_scale=True, desc="calibrate", disable=not progress, mininterval=1.0)
+
+    def tick(k: int) -> None:
+        bar.update(k)
+
+    u = rng.random((n, d))
+    ll = sim.loglik(u, reps, seed, tick)
+    phi, scale = 0.0, 2.38 / np.sqrt(d)
+    log: list[dict] = []
+    stopped = False
+    stage = 0
+    while True:
+        out_of_time = time.perf_counter() - t0 > budget.seconds or stage >= budget.max_stages
+        new_phi = 1.0 if out_of_time else next_temperature(ll, phi, 0.5 * n)
+        stopped = stopped or (out_of_time and phi < 1.0)
+        logw = (new_phi - phi) * ll
+        ess = _ess(logw)
+        idx = _systematic(np.exp(logw - logw.max()), rng)
+        u, ll = u[idx], ll[idx]
+        phi = new_phi
+        moves = budget.moves + (budget.final_moves if phi >= 1.0 else 0)
+        if out_of_time:
+            moves = 0
+        acc_rates = []
+        for _ in range(moves):
+            cov = np.cov(u, rowvar=False) + 1e-8 * np.eye(d)
+            chol = np.linalg.cholesky(cov)
+            prop = u + scale * rng.standard_normal((n, d)) @ chol.T
+            inside = np.all((prop >= 0) & (prop <= 1), axis=1)
+            ll_prop = np.full(n, -np.inf)
+            if inside.any():
+                ll_prop[inside] = sim.loglik(prop[inside], reps, seed, tick)
+            accept = np.log(rng.random(n)) < phi * (ll_prop - ll)
+            u = np.where(accept[:, None], prop, u)
+            ll = np.where(accept, ll_prop, ll)
+            rate = float(accept.mean())
+            acc_rates.append(rate)
+            scale *= float(np.exp(rate - 0.25))  # aim at about a quarter accepted
+        if bar.n >= bar.total:
+            bar.total = bar.n + per_eval * max(budget.moves, 1)
+        bar.set_postfix_str(f"phi={phi:.3g} acc={np.mean(acc_rates) if acc_rates else 0:.2f}")
+        log.append({"stage": stage, "phi": phi, "ess_before_resampling": ess,
+                    "acceptance": acc_rates, "median_loglik": float(np.median(ll)),
+                    "max_loglik": float(np.max(ll)),
+                    "elapsed_seconds": round(time.perf_counter() - t0, 1)})
+        stage += 1
+        if phi >= 1.0:
             break
-        ess = float(w.sum() ** 2 / np.sum(w ** 2))
-        log.append({"generation": t, "epsilon": eps, "ess": ess,
-                    "accepted_share": float((dists <= eps).mean()),
-                    "particles_alive": int((w > 0).sum()),
-                    "median_distance": float(np.median(dists))})
-        if tick:
-            tick(f"ABC gen {t} eps={eps:.2f} ESS={ess:.0f}")
-        stalled = t > 0 and eps > (1.0 - min_drop) * eps_prev
-        x_prev, w_prev, eps_prev = x.copy(), w.copy(), eps
-        cov = 2.0 * _weighted_cov(x_prev, w_prev)
-        n_stalled = n_stalled + 1 if stalled else 0
-        if n_stalled >= 2:  # the tolerance no longer falls: the population has converged
-            break
-    return sim.to_params(x_prev), w_prev / w_prev.sum(), log
+    bar.n = bar.total
+    bar.refresh()
+    bar.close()
+    return u, ll, log, stopped
 
 
 def calibrate(sc: Scenario, budget: Budget, seed: int = 0,
               params: tuple[CalParam, ...] = CALIBRATED,
-              observed: pd.DataFrame | None = None, record: Record | None = None,
-              progress: bool = True, run_smm: bool = True) -> CalibrationResult:
-    """Fit ``params`` to the record (or to ``observed`` statistics, e.g. a synthetic record
-    for a recovery test) on ``sc`` shortened to 2023-12-31."""
-    t0 = time.time()
-    sim = Simulator(sc, params)
-    total = 1 + (budget.smm_maxiter + 1 if run_smm else 0) + budget.abc_generations
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=total, desc="calibrate", unit="sim")
-
-    def tick(msg: str) -> None:
-        if bar is not None:
-            bar.set_postfix_str(msg)
-            bar.update(1)
-
-    dist = make_distance(sim, seed, budget.pilot_reps, observed, record)
-    tick("pilot")
-    if run_smm:
-        point, fun, hist = smm(sim, dist, seed, budget.smm_reps, budget.smm_popsize,
-                               budget.smm_maxiter, seed, tick)
-    else:
-        point, fun, hist = {}, float("nan"), []
-    theta, w, log = abc_smc(sim, dist, seed + 1, budget.abc_particles, budget.abc_reps,
-                            budget.abc_generations, budget.abc_alpha, seed, tick)
-    keep = w > 0
-    post = pd.DataFrame(theta[keep], columns=sim.keys)
-    post["weight"] = w[keep] / w[keep].sum()
-    if not point:
-        point = {k: float(np.sum(post["weight"] * post[k])) for k in sim.keys}
-    if bar is not None:
-        bar.n = bar.total
-        bar.refresh()
-        bar.close()
-    return CalibrationResult(sim.keys, point, fun, post, log, hist, dist, sim.rows, sim.calls,
-                             time.time() - t0)
+              obs: list[Observation] | None = None, record: Record | None = None,
+              progress: bool = True, end: dt.date = FIT_END) -> CalibrationResult:
+    """Fit ``params`` to the record up to ``end`` (2023-12-31; or to ``obs``, e.g. a
+    synthetic record for a recovery test) on ``sc``."""
+    t0 = time.perf_counter()
+    if end > FIT_END:
+        raise ScenarioError(f"calibration: the fit window ends by {FIT_END} (2024 is the "
+                            f"hold-out), not {end}")
+    if obs is None:
+        obs = observations(record or load_record(), sc.start, end)
+    if not obs:
+        raise ScenarioError(f"calibration: the record has no observations before {end}")
+    sim = Simulator(sc, obs, params, budget.chunk_rows)
+    u, ll, log, stopped = smc(sim, budget, seed, seed + 1, progress)
+    theta = sim.to_params(u)
+    post = pd.DataFrame(theta, columns=sim.keys)
+    post["weight"] = 1.0 / len(post)
+    return CalibrationResult(sim.keys, params, post, ll, log, obs, sim.rows, sim.calls,
+                             time.perf_counter() - t0, stopped)
 
 
-def synthetic_observed(sc: Scenario, truth: dict[str, float], seed: int, reps: int,
-                       params: tuple[CalParam, ...] = CALIBRATED) -> pd.DataFrame:
-    """A synthetic 'record' of statistics from the model itself at ``truth``: the mean of the
-    log statistics over ``reps`` replicates (seed ``seed``), with zero documented range."""
-    sim = Simulator(sc, params)
+def synthetic_observations(sc: Scenario, truth: dict[str, float], obs: list[Observation],
+                           seed: int, replicate: int = 10_000,
+                           params: tuple[CalParam, ...] = CALIBRATED) -> list[Observation]:
+    """A synthetic record from the model itself at ``truth``: one realisation (replicate
+    ``replicate`` of seed ``seed``, an index the fit never uses), each observation's window,
+    scope and bound type kept and its figures replaced by the simulated count (an exact
+    count stays exact, a range keeps its relative width, a lower bound is the count itself:
+    the record's kinds of statement, made of a known truth)."""
+    from .observation import interval_of
+
+    sim = Simulator(sc, obs, params)
     theta = np.array([[truth[k] for k in sim.keys]])
-    s = sim.stats(theta, np.arange(reps), seed)[0].mean(axis=0)
-    return pd.DataFrame({"name": [st.name for st in CALIBRATION_STATS], "log_mid": s,
-                         "log_halfwidth": 0.0})
+    x = sim.counts(theta, np.array([replicate]), seed)[0, 0]
+    out = []
+    for o, v in zip(obs, x, strict=True):
+        v = float(np.round(v))
+        if o.bound == "range" and np.isfinite(o.high) and o.high > 0:
+            half = 0.5 * (o.high - o.low) / max(o.value, 1.0) * v
+            low, high, bound = max(v - half, 0.0), v + half, "range"
+        elif o.bound == "lower":
+            low, high, bound = v, np.nan, "lower"
+        elif o.bound == "upper":
+            low, high, bound = 0.0, v, "upper"
+        else:
+            low, high, bound = v, v, o.bound
+        lo, hi, value = interval_of(bound, low, high)
+        out.append(dataclasses.replace(o, bound=bound, low=low, high=high, lo=lo, hi=hi,
+                                       value=value, source="synthetic"))
+    return out

@@ -18,7 +18,6 @@ import pandas as pd
 
 from ..engines.batch import BatchEngine
 from ..plots.calibration import (
-    fig_coverage,
     fig_monthly,
     fig_posterior,
     fig_surge,
@@ -28,8 +27,9 @@ from ..record.load import Record, load_record
 from ..record.series import monthly_documented
 from ..scenario import Scenario, build_params
 from ..scenario.posterior import load_posterior
-from .patterns import PATTERNS, STATISTICS, evaluate
-from .statistics import FIT_END, RunSet
+from .observation import FIT_END
+from .patterns import PATTERNS, evaluate
+from .statistics import RunSet
 
 HOLDOUT = dt.date(2024, 1, 1)
 
@@ -85,9 +85,95 @@ MONTHLY_COLUMNS = ["month", "events", "estimate", "lo", "hi", "basis", "sim_q05"
                    "sim_q95"]
 
 
+def _criteria(summary: pd.DataFrame, verdict: pd.DataFrame | None, pats: list,
+              validation: dict | None, windows_90: pd.DataFrame | None) -> pd.DataFrame:
+    """The issue's done-criteria, each with its measured result and whether it holds."""
+    rows = []
+    n_pass = sum(t.holds for t in pats)
+    rows.append({"criterion": "P1-P8 hold (documented value inside the simulated 50 % "
+                              "interval; a sequence: a quarter of replicates)",
+                 "result": f"{n_pass} of {len(pats)} hold: " + ", ".join(
+                     f"{t.name} {'yes' if t.holds else 'no'}" for t in pats),
+                 "holds": n_pass == len(pats)})
+    bad = summary[summary.sd_ratio > 0.5]
+    rows.append({"criterion": "every fitted parameter's posterior sd at most half its prior "
+                              "sd (or fixed with a stated reason)",
+                 "result": ("all" if bad.empty else f"{len(summary) - len(bad)} of "
+                            f"{len(summary)}; above one half: " + ", ".join(
+                                f"{r.parameter} {r.sd_ratio:.2f}" for r in bad.itertuples())),
+                 "holds": bad.empty})
+    inside = summary.point_in_50.all()
+    rows.append({"criterion": "the point estimate lies inside the posterior's 50 % interval",
+                 "result": "yes (each parameter's posterior median)" if inside else "no",
+                 "holds": bool(inside)})
+    if verdict is not None and len(verdict):
+        fit = verdict[(verdict.evaluation.str.startswith("fit window"))
+                      & (verdict.family == "attacks")]
+        if len(fit):
+            c50, c90 = fit.model_coverage_50.iloc[0], fit.model_coverage_90.iloc[0]
+            rows.append({"criterion": "fit window: coverage of the tally windows 40-60 % at "
+                                      "50 % and 80-95 % at 90 % (attacks on US forces)",
+                         "result": f"{c50:.0%} at 50 %, {c90:.0%} at 90 %",
+                         "holds": bool(0.4 <= c50 <= 0.6 and 0.8 <= c90 <= 0.95)})
+        for prefix in ("2024 hold-out", "backtests"):
+            v = verdict[verdict.evaluation.str.startswith(prefix)
+                        & (verdict.family == "attacks")]
+            for r in v.itertuples():
+                rows.append({"criterion": f"{r.evaluation}: the model's mean CRPS below every "
+                                          "naive baseline's (attacks on US forces)",
+                             "result": f"model {r.model_crps:.3g} against best baseline "
+                                       f"({r.best_baseline}) {r.best_baseline_crps:.3g}",
+                             "holds": bool(r.model_beats_every_baseline)})
+    else:
+        rows.append({"criterion": "forecast scores against the naive baselines",
+                     "result": "not computed: run `escalation validate`", "holds": False})
+    if windows_90 is not None and len(windows_90):
+        wide = windows_90[windows_90.ratio > 2.0]
+        rows.append({"criterion": "the surge windows' 90 % intervals no wider than twice their "
+                                  "medians",
+                     "result": (f"{len(windows_90) - len(wide)} of {len(windows_90)}; widest "
+                                f"{windows_90.ratio.max():.2f} x the median"),
+                     "holds": wide.empty})
+    return pd.DataFrame(rows)
+
+
+SURGE_FIRST, SURGE_LAST = dt.date(2023, 10, 17), dt.date(2024, 2, 4)
+
+
+def surge_windows(record: Record) -> list:
+    """The surge's tally windows: attacks on US forces in Iraq and Syria (or everywhere), at
+    least four weeks long, inside 17 Oct 2023 - 4 Feb 2024 (fit window and hold-out)."""
+    from .observation import holdout_observations, observations
+
+    obs = observations(record, SURGE_FIRST, FIT_END, events=False) + [
+        o for o in holdout_observations(record) if o.start >= SURGE_FIRST]
+    return [o for o in obs if o.family == "attacks" and o.end <= SURGE_LAST
+            and o.days >= 28 and o.theatre in ("all", "iraq_syria")]
+
+
+def surge_widths(rs: RunSet, record: Record) -> pd.DataFrame:
+    """Per surge window (:func:`surge_windows`): the simulated median and 90 % interval, and
+    the interval's width over the median."""
+    from .observation import simulated_counts
+
+    obs = surge_windows(record)
+    if not obs:
+        return pd.DataFrame()
+    x = simulated_counts(obs, rs.weekly, rs.start, rs.days)
+    q05, q50, q95 = np.quantile(x, [0.05, 0.5, 0.95], axis=0)
+    return pd.DataFrame({"window": [o.name for o in obs],
+                         "documented": [o.documented for o in obs], "median": q50,
+                         "q05": q05, "q95": q95,
+                         "ratio": (q95 - q05) / np.maximum(q50, 1e-9)})
+
+
 def make_report(sc: Scenario, folder: Path, reps: int, seed: int,
                 record: Record | None = None, progress: bool = True) -> Path:
-    """Write ``folder/report.md`` and ``folder/figures/*.png``; return the report's path."""
+    """Write ``folder/report.md`` and ``folder/figures/*.png`` from the calibration in
+    ``folder`` (and its ``validation.json`` and ``scores.parquet`` when
+    ``escalation validate`` has written them); return the report's path."""
+    from ..plots.calibration import fig_scores, fig_windows
+
     folder = Path(folder)
     figs = folder / "figures"
     figs.mkdir(parents=True, exist_ok=True)
@@ -97,161 +183,140 @@ def make_report(sc: Scenario, folder: Path, reps: int, seed: int,
     bar = None
     if progress:
         from tqdm.auto import tqdm
-        bar = tqdm(total=2 * reps, desc="report simulations", unit="rep")
+        bar = tqdm(total=reps, desc="report simulations", unit="rep")
     tick = (lambda k: bar.update(k)) if bar else None
     rs = simulate(sc, reps, seed, folder / "posterior.parquet", progress=tick)
-    rs0 = simulate(sc, reps, seed, False, progress=tick)
     if bar:
         bar.close()
     doc = monthly_documented(record, sc.start, sc.end)
-
     fig_monthly(rs, doc, figs / "monthly_attacks.png",
-                 "Attacks on US forces per month: documented vs simulated "
-                 f"(posterior draws, {reps} replicates)")
-    fig_monthly(rs0, doc, figs / "monthly_attacks_defaults.png",
-                 f"Same, at the registry defaults (before calibration, {reps} replicates)")
+                "Attacks on US forces per month: documented vs simulated "
+                f"(posterior draws, {reps} replicates, free from 2019)")
     fig_surge(rs, record, figs / "surge_cumulative.png")
     pats = evaluate(rs, record, PATTERNS)
-    pats0 = evaluate(rs0, record, PATTERNS)
-    stats = evaluate(rs, record, STATISTICS)
     fig_targets(pats, figs / "patterns.png", "Patterns P1-P8: documented (black) vs simulated "
-                 "(blue), posterior draws")
-    fig_targets(stats, figs / "statistics.png", "Summary statistics: documented vs simulated")
+                "(blue), posterior draws")
     summary = pd.DataFrame(manifest["posterior_summary"])
     bounds = {p["key"]: (p["lo"], p["hi"]) for p in manifest["parameters"]}
     fig_posterior(post, summary, bounds, figs / "posterior.png")
 
-    cov_rows = []
-    for window, a, b in (("calibration 2019-2023", dt.date(2019, 1, 1), FIT_END),
-                         ("hold-out 2024", HOLDOUT, dt.date(2024, 12, 31))):
-        for used, tally_only in (("tally-backed months", True), ("all months", False)):
-            c50, c90, n = coverage(rs, doc, a, b, tally_only)
-            d50, d90, _ = coverage(rs0, doc, a, b, tally_only)
-            cov_rows.append({"window": window, "months_used": used, "months": n,
-                             "cover50": c50, "cover90": c90, "defaults_cover50": d50,
-                             "defaults_cover90": d90})
-    cov = pd.DataFrame(cov_rows)
-    fig_coverage(cov, figs / "coverage.png")
+    validation = None
+    verdict = vsum = None
+    scores_tab = None
+    if (folder / "validation.json").exists() and (folder / "scores.parquet").exists():
+        validation = json.loads((folder / "validation.json").read_text())
+        vsum = pd.DataFrame(validation["summary"])
+        verdict = pd.DataFrame(validation["verdict"])
+        scores_tab = pd.read_parquet(folder / "scores.parquet")
+        fig_scores(vsum, figs / "scores.png", "attacks")
+        for ev, fname in (("fit window", "windows_fit.png"), ("2024 hold-out",
+                                                               "windows_holdout.png")):
+            t = scores_tab[scores_tab.evaluation.str.startswith(ev)
+                           & (scores_tab.forecaster == "model")
+                           & (scores_tab.family == "attacks")]
+            if len(t):
+                fig_windows(t, figs / fname, f"{ev}: attacks on US forces per tally window, "
+                            "documented (black) vs the model's 50 % / 90 % intervals")
+    widths = surge_widths(rs, record)
+    crit = _criteria(summary, verdict, pats, validation, widths)
+    n_hold = int(crit.holds.sum())
 
     ptab = pd.DataFrame([{
         "pattern": t.name, "window": t.window, "documented": _rng(t.observed_range),
-        "simulated median [90 %]": f"{t.simulated:.3g} [{t.interval[0]:.3g}, "
-                                   f"{t.interval[1]:.3g}]",
-        "holds": "PASS" if t.holds else "FAIL",
-        "at defaults": "PASS" if t0.holds else "FAIL",
-        "what": t.description, "detail": t.detail, "rule": t.rule, "source": t.observed_source}
-        for t, t0 in zip(pats, pats0)])
-    stab = pd.DataFrame([{
-        "statistic": t.name, "documented": _rng(t.observed_range),
-        "simulated median [90 %]": f"{t.simulated:.3g} [{t.interval[0]:.3g}, "
-                                   f"{t.interval[1]:.3g}]",
-        "holds": "PASS" if t.holds else "FAIL", "what": t.description, "detail": t.detail}
-        for t in stats])
-    gens = pd.DataFrame(manifest["abc_generations"])
-    dist_tab = pd.DataFrame(manifest["distance"]["statistics"])
-    obs_tab = dist_tab.assign(documented=np.expm1(dist_tab.observed_log1p))[
-        ["name", "description", "window", "documented", "sigma"]]
-    sim_stats = _sim_stat_medians(rs)
-    obs_tab["simulated median (posterior draws)"] = [sim_stats.get(n, np.nan)
-                                                     for n in obs_tab.name]
-    doc_tab = doc.copy()
-    doc_tab["month"] = doc_tab.month.astype(str)
-    sim_m = rs.months("attacks")
-    qm = np.quantile(sim_m.to_numpy(), [0.05, 0.5, 0.95], axis=0)
-    doc_tab["sim_q05"], doc_tab["sim_median"], doc_tab["sim_q95"] = qm
+        "simulated": _simulated(t),
+        "criterion": t.rule, "holds": "PASS" if t.holds else "FAIL",
+        "what": t.description, "detail": t.detail, "source": t.observed_source}
+        for t in pats])
+    stages = pd.DataFrame(manifest.get("stages", []))
+    if len(stages):
+        stages["acceptance"] = stages.acceptance.map(
+            lambda a: ", ".join(f"{x:.2f}" for x in a))
+    hand = pd.DataFrame([{"parameters": k, "why hand-set": v}
+                         for k, v in manifest.get("hand_set", {}).items()])
+    obs_tab = pd.DataFrame(manifest.get("observations", []))
+    fam_w = (obs_tab.groupby("family").agg(observations=("name", "size"),
+                                           total_weight=("weight", "sum")).reset_index()
+             if len(obs_tab) else pd.DataFrame())
+    score_md = "Not computed yet: run `escalation validate`."
+    if vsum is not None:
+        cols = ["evaluation", "family", "forecaster", "observations", "crps", "log_score",
+                "interval_score_50", "interval_score_90", "coverage_50", "coverage_90"]
+        score_md = (_md_table(verdict) + "\n\n![scores](figures/scores.png)\n\n"
+                    "All scores (weighted means over the windows; CRPS and interval scores "
+                    "over point-valued windows only, log score over all):\n\n"
+                    + _md_table(vsum[cols]))
+        bt = validation.get("backtests", [])
+        if bt:
+            score_md += "\n\nBacktest origins:\n\n" + _md_table(pd.DataFrame(bt))
+        for fname, what in (("windows_fit.png", "fit window"),
+                            ("windows_holdout.png", "2024 hold-out")):
+            if (figs / fname).exists():
+                score_md += f"\n\n{what}, window by window:\n\n![{what}](figures/{fname})"
+    text = f"""# Calibration report
 
-    from .branching import branch_validation, checks_markdown  # noqa: I001
-    branch_checks, _ = branch_validation(sc, reps=reps, seed=seed,
-                                         posterior=folder / "posterior.parquet", figures=figs)
-    branch_md = checks_markdown(branch_checks)
-    n_branch = sum(c.holds for c in branch_checks)
-    n_pass = sum(t.holds for t in pats)
-    text = f"""# Calibration fit report
+Generated {dt.date.today()} by `escalation calibrate` / `escalation validate`. Posterior from
+`{manifest['command']}` (seed {manifest['seed']}, {manifest['elapsed_seconds']:.0f} s,
+{manifest['simulated_rows']} simulated replicates{', **stopped early by the time budget**'
+if manifest.get('stopped_early') else ''}). Fit window {manifest['fit_window']}: **2024 is the
+hold-out**, never used to choose parameter values. Record checksums (sha256): events.csv
+`{manifest['data_sha256']['events.csv'][:16]}...`, tallies.csv
+`{manifest['data_sha256']['tallies.csv'][:16]}...`. Method: {manifest.get('method', '')};
+the observation model and the sampler are described in docs/calibration.md.
 
-Generated by `escalation calibrate --report` ({dt.date.today()}). Posterior from
-`{manifest['command']}` (seed {manifest['seed']}, {manifest['elapsed_seconds']:.0f} s).
-Record checksums (sha256): events.csv `{manifest['data_sha256']['events.csv'][:16]}...`,
-tallies.csv `{manifest['data_sha256']['tallies.csv'][:16]}...`.
+## Done criteria
 
-Report simulations: the full baseline scenario 2019-01-01 to 2024-12-31, {reps} replicates, seed
-{seed}; each replicate's calibrated parameters are drawn from `posterior.parquet` by weight
-(`sim.scenario.posterior.sample_posterior`), all other parameters at their baseline values. The
-fit used the record up to 2023-12-31 only; **2024 is a hold-out**. For comparison the same
-replicates are also run at the registry defaults ("at defaults").
+**{n_hold} of {len(crit)} hold.** Each criterion beside its measured result:
 
-**Patterns: {n_pass} of {len(pats)} hold** with posterior draws
-({sum(t.holds for t in pats0)} of {len(pats0)} at the registry defaults).
+{_md_table(crit)}
 
-## Calibrated parameters
+## Forecast scores against naive baselines
+
+The model (posterior draws) against a constant-rate negative binomial, a peace/war negative
+binomial told the Gaza war's date, and persistence of the last documented rate, each fitted
+to the same observations with the same observation model. Lower CRPS, log and interval
+scores are better.
+
+{score_md}
+
+## Fitted parameters
 
 {_md_table(summary)}
 
 ![posterior](figures/posterior.png)
 
-ABC-SMC generations:
+Tempering stages:
 
-{_md_table(gens)}
+{_md_table(stages)}
 
-## Monthly attacks on US forces, 2019-2024
+### Parameters the fit leaves alone
 
-![monthly](figures/monthly_attacks.png)
+{_md_table(hand)}
 
-Before calibration (registry defaults): ![monthly defaults](figures/monthly_attacks_defaults.png)
+## The observations
 
-![surge](figures/surge_cumulative.png)
+{len(obs_tab)} observations of the fit window (tallies with their bound types and scopes, the
+event rows' lower bounds, strike days and deaths per year); their overlap weights per family:
 
-**How the documented monthly series is built** (`sim.record.series.monthly_documented`). The record
-has no complete monthly count. Published tallies cover some periods: May-Dec 2019 (FDD's 78
-attacks May 2019-22 Oct 2020 less its 55 for 2020), 1 Jan-22 Oct 2020 (55), 1 Jan-7 Jul 2021
-(45-50, Iraq), 8 Jul 2021-23 Mar 2023 (Kurilla's 78 since Jan 2021 less the 45-50 of H1 2021),
-and the surge from 17 Oct 2023 to 7 Feb 2024 (the cumulative Pentagon series, made monotone;
-GTTAC's 160+ to 31 Dec is left out of the central path). Inside a tally period the total is
-spread over its days, half evenly and half in proportion to the period's attack rows in
-events.csv; surge increments between successive Pentagon figures are spread evenly. Outside
-these periods (Nov-Dec 2020, Apr-mid Oct 2023, Feb-Dec 2024 after 7 Feb) the only figure is
-the number of attack rows in events.csv, which lists notable attacks, not all: **a lower
-bound** (red triangles). The 2019-2020 tallies are Iraq-only indirect fire, also lower bounds.
-So coverage is reported both over the tally-backed months and over all months.
-
-## Posterior predictive coverage of monthly counts
-
-{_md_table(cov)}
-
-![coverage](figures/coverage.png)
+{_md_table(fam_w)}
 
 ## Patterns P1-P8
+
+Run: the full baseline 2019-2024, {reps} replicates, seed {seed}, each replicate's fitted
+parameters drawn from the posterior, free from 2019 (no replay).
 
 ![patterns](figures/patterns.png)
 
 {_md_table(ptab)}
 
-## Summary statistics
+## Monthly attacks on US forces
 
-![statistics](figures/statistics.png)
+![monthly](figures/monthly_attacks.png)
 
-{_md_table(stab)}
+![surge](figures/surge_cumulative.png)
 
-### The fitted statistics (distance inputs)
+The surge's windows, width of the simulated 90 % interval against the median:
 
-{_md_table(obs_tab)}
-
-## Branching validation (2024 hold-out and the K-1 climb)
-
-The calibrated model (each replicate drawing its parameters from the posterior) replays the
-documented record up to a branch date, then runs free; what it foresees is set against what
-followed. A probability counts as consistent with what happened when it is at least one half;
-the February-June 2024 count when the documented figure lies in the simulated 90 % interval.
-{n_branch} of {len(branch_checks)} checks are consistent.
-
-{branch_md}
-
-![branch from Tower 22](figures/branch_tower22.png)
-
-![branch from K-1](figures/branch_k1.png)
-
-## Monthly table
-
-{_md_table(doc_tab[MONTHLY_COLUMNS])}
+{_md_table(widths) if len(widths) else 'none'}
 """
     out = folder / "report.md"
     tmp = out.with_suffix(".md.tmp")
@@ -260,14 +325,18 @@ the February-June 2024 count when the documented figure lies in the simulated 90
     return out
 
 
+def _simulated(t) -> str:
+    """A pattern's simulated figure: median [50 %] [90 %], or a sequence's share."""
+    if "q25" not in t.extra:
+        if t.interval[0] == t.interval[1]:
+            return f"{t.simulated:.1%} of replicates"
+        return f"{t.simulated:.3g} [90 %: {t.interval[0]:.3g}, {t.interval[1]:.3g}]"
+    return (f"{t.simulated:.3g} [50 %: {t.extra['q25']:.3g}, {t.extra['q75']:.3g}] "
+            f"[90 %: {t.interval[0]:.3g}, {t.interval[1]:.3g}]")
+
+
 def _rng(r) -> str:
     lo, hi = r
     if not np.isfinite(hi):
         return f">= {lo:.3g}"
     return f"{lo:.3g}" if abs(hi - lo) < 1e-12 else f"{lo:.3g}-{hi:.3g}"
-
-
-def _sim_stat_medians(rs: RunSet) -> dict:
-    from .statistics import CALIBRATION_STATS, simulated_stats
-    s = np.expm1(np.median(simulated_stats(rs), axis=0))
-    return {st.name: float(v) for st, v in zip(CALIBRATION_STATS, s)}

@@ -41,7 +41,8 @@ _US, _ISRAEL = int(DirectTarget.US), int(DirectTarget.ISRAEL)
 _OFF, _ON_US, _ON_ISRAEL = int(Campaign.OFF), int(Campaign.ON_US), int(Campaign.ON_ISRAEL)
 
 PARAMETERS: dict[str, Param] = {
-    "campaign_on_base": P(-10.1, -15, 5, "logit", "daily log-odds Iran starts a campaign on US "
+    # held at its posterior median from a fit to 2023 (not fitted: sim.calibration.fit.HAND_SET)
+    "campaign_on_base": P(-9.74, -15, 5, "logit", "daily log-odds Iran starts a campaign on US "
                           "forces when motive and restraint are both zero"),
     "campaign_off_base": P(-6.5, -15, 5, "logit", "daily log-odds Iran halts a campaign on US "
                            "forces when motive and restraint are both zero"),

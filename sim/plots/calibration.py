@@ -131,10 +131,10 @@ def fig_posterior(post: pd.DataFrame, summary: pd.DataFrame, bounds: dict, path:
     fig, axes = plt.subplots(rows, cols, figsize=(14, 3.0 * rows))
     for ax, k in zip(axes.ravel(), keys):
         lo, hi = bounds.get(k, (post[k].min(), post[k].max()))
-        ax.hist(post[k], bins=30, range=(lo, hi), weights=post["weight"], color="tab:blue",
+        ax.hist(post[k], bins=30, range=(lo, hi), weights=post["weight"], color="#0072B2",
                 alpha=0.7)
         row = summary[summary.parameter == k].iloc[0]
-        ax.axvline(row.point_estimate, color="tab:red", lw=2, label="SMM point")
+        ax.axvline(row.point_estimate, color="#D55E00", lw=2, label="point estimate (median)")
         ax.axvline(row.default, color="black", ls="--", label="registry default")
         ax.set_xlim(lo, hi)
         ax.set_title(k, fontsize=9)
@@ -142,7 +142,8 @@ def fig_posterior(post: pd.DataFrame, summary: pd.DataFrame, bounds: dict, path:
     for ax in axes.ravel()[len(keys):]:
         ax.axis("off")
     axes.ravel()[0].legend(fontsize=7)
-    fig.suptitle("ABC-SMC posterior marginals over the prior bounds (x-axis)")
+    fig.suptitle("Posterior marginals (tempered SMC, fitted to 2023); x-axis: the uniform prior's "
+                 "range")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -166,3 +167,67 @@ def fig_coverage(cov: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
+
+
+FORECASTER_COLOURS = {"model": "#0072B2", "constant NB": "#E69F00", "peace/war NB": "#009E73",
+                      "persistence": "#CC79A7"}
+"""Colour-blind-safe (Okabe-Ito) colours of the forecasters."""
+
+
+def fig_scores(summary: pd.DataFrame, path: Path, family: str = "attacks") -> None:
+    """Mean CRPS per evaluation and forecaster (one family), and the model's coverage of the
+    50 % and 90 % intervals against the nominal levels."""
+    s = summary[summary.family == family]
+    evals = list(dict.fromkeys(s.evaluation))
+    fcs = [f for f in FORECASTER_COLOURS if f in set(s.forecaster)]
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(13, 4.5), gridspec_kw={"width_ratios": [3, 2]})
+    x = np.arange(len(evals))
+    wd = 0.8 / max(len(fcs), 1)
+    for k, f in enumerate(fcs):
+        v = [s[(s.evaluation == e) & (s.forecaster == f)].crps.mean() for e in evals]
+        ax.bar(x + (k - (len(fcs) - 1) / 2) * wd, v, wd, label=f, color=FORECASTER_COLOURS[f])
+    ax.set_xticks(x, [e.replace(" (", "\n(") for e in evals], fontsize=8)
+    ax.set_ylabel(f"mean CRPS, {family} (counts; lower is better)")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    ax.set_title(f"Forecast skill on the record's tally windows: {family}")
+    m = s[s.forecaster == "model"]
+    bx.bar(x - 0.2, [m[m.evaluation == e].coverage_50.mean() for e in evals], 0.4,
+           label="inside 50 % interval", color="#56B4E9")
+    bx.bar(x + 0.2, [m[m.evaluation == e].coverage_90.mean() for e in evals], 0.4,
+           label="inside 90 % interval", color="#0072B2")
+    bx.axhspan(0.4, 0.6, color="#56B4E9", alpha=0.15)
+    bx.axhspan(0.8, 0.95, color="#0072B2", alpha=0.12)
+    bx.set_xticks(x, [e.split(" (")[0] for e in evals], fontsize=8, rotation=15)
+    bx.set_ylim(0, 1)
+    bx.set_ylabel("share of windows (weighted)")
+    bx.set_title("Model coverage (shaded: the target bands)")
+    bx.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def fig_windows(table: pd.DataFrame, path: Path, title: str) -> None:
+    """Each tally window of one family: the documented interval (black) against the
+    simulated 50 % (thick) and 90 % (thin) intervals, in date order."""
+    t = table.sort_values(["start", "end"]).reset_index(drop=True)
+    n = len(t)
+    fig, ax = plt.subplots(figsize=(11, max(3.0, 0.18 * n + 1)))
+    y = np.arange(n)
+    ax.hlines(y, t.q05, t.q95, color="#0072B2", lw=1.2, alpha=0.7, label="simulated 90 %")
+    ax.hlines(y, t.q25, t.q75, color="#0072B2", lw=4, label="simulated 50 %")
+    lo = t.lo if "lo" in t else None
+    if lo is not None:
+        hi = np.where(np.isfinite(t.hi), t.hi, np.maximum(t.q95, t.lo) * 1.5 + 1)
+        ax.hlines(y + 0.3, t.lo, hi, color="black", lw=1.5, label="documented")
+    ax.set_yticks(y, [f"{a}..{b}  {d}" for a, b, d in zip(t.start, t.end, t.documented)],
+                  fontsize=6)
+    ax.invert_yaxis()
+    ax.set_xscale("symlog", linthresh=1)
+    ax.set_xlabel("count")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,14 +1,14 @@
-"""Calibration: parameter recovery on a synthetic record, the posterior sampler, and the CLI.
+"""Calibration: parameter recovery on a synthetic record, the sampler's pieces, the CLI.
 
-Recovery test (stated tolerances).  Truth: the calibrated parameters set away from the centre of
-their prior bounds for the two parameters the statistics identify best
-(militia.attack_log_rate_base at 80 % of its range, iran.w_gaza_war at 83 %).  The synthetic
-record is the mean of the log statistics over 30 replicates at the truth (seed 11); ABC-SMC runs
-250 particles x 4 replicates x 4 generations (seed 3).  Pass: for each of the two, the
-posterior mean lies within 25 % of the prior range of the truth, it is closer to the truth than
-the prior mean is, and the posterior sd is below 85 % of the prior sd.  The other seven
-parameters are only required to stay inside their bounds (they are weakly identified; see
-docs/calibration.md).
+Recovery test (stated tolerances).  Truth: every fitted parameter at the calibrated point
+(:data:`TRUTH`; at a truth further from the prior's centre militia.w_campaign came out 17 % of
+its range off, its truth inside the 90 % interval: docs/calibration.md reports it, and why
+iran.campaign_on_base is no longer fitted).  The synthetic record is one realisation of the model
+at the truth (replicate 10,000 of seed 3, which the fit never simulates), cut into the
+record's own windows with their bound types (:func:`sim.calibration.fit.synthetic_observations`).
+The sampler runs 64 particles x 16 replicates (seed 0).  Pass, for every fitted parameter: the
+posterior's 90 % interval covers the truth and the posterior mean lies within 10 % of the prior
+range of it; the sampler reaches the posterior (temperature 1) inside its budget.
 """
 
 from __future__ import annotations
@@ -20,46 +20,70 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from sim.calibration.fit import CALIBRATED, Budget, Simulator, calibrate, synthetic_observed
+from sim.calibration.fit import (
+    CALIBRATED,
+    Budget,
+    Simulator,
+    calibrate,
+    next_temperature,
+    synthetic_observations,
+)
+from sim.calibration.observation import observations
+from sim.errors import ScenarioError
 from sim.scenario.posterior import sample_posterior
 
-TRUTH = {"militia.attack_log_rate_base": -4.5, "iran.campaign_on_base": -7.0,
-         "militia.w_campaign_war": 3.0, "iran.w_max_pressure": 1.5, "iran.w_talks": 1.5, "militia.w_fear": 1.5,
-         "us.respond_logit_base": -4.0, "us.hit_prob_drone": 0.40,
-         "us.lethal_prob_rocket": 0.02}
-BEST_IDENTIFIED = ("militia.attack_log_rate_base", "militia.w_campaign_war")
+TRUTH = {"militia.attack_log_rate_base": -7.5, "militia.w_campaign": 4.5,
+         "militia.w_campaign_war": 2.65}
+"""The calibrated point (calibration/point_estimate.json, rounded): recovery where the fit
+says the parameters are."""
 
 
-@pytest.mark.xfail(strict=True, reason="the first version's ABC-SMC and statistics do not "
-                   "recover the version 2 campaign model's parameters at this budget; the "
-                   "calibration is rewritten next (issue 12) with a recovery test of every "
-                   "fitted parameter")
-def test_parameter_recovery(baseline):
-    obs = synthetic_observed(baseline, TRUTH, seed=11, reps=30)
-    budget = Budget(pilot_reps=60, abc_particles=250, abc_reps=4, abc_generations=4,
-                    abc_alpha=0.4)
-    res = calibrate(baseline, budget, seed=3, observed=obs, progress=False, run_smm=False)
+@pytest.fixture(scope="module")
+def fit_obs():
+    from sim.record.load import load_record
+
+    return observations(load_record())
+
+
+def test_parameter_recovery(baseline, fit_obs):
+    syn = synthetic_observations(baseline, TRUTH, fit_obs, seed=3)
+    budget = Budget(particles=64, reps=16, moves=2, final_moves=3, max_stages=15,
+                    seconds=900)
+    res = calibrate(baseline, budget, seed=0, obs=syn, progress=False)
+    assert not res.stopped_early and res.stages[-1]["phi"] == 1.0
     summ = res.summary().set_index("parameter")
-    bounds = {p.key: (p.lo, p.hi) for p in CALIBRATED}
-    for key in BEST_IDENTIFIED:
-        lo, hi = bounds[key]
-        width = hi - lo
-        err = abs(summ.loc[key, "posterior_mean"] - TRUTH[key]) / width
-        prior_err = abs((lo + hi) / 2 - TRUTH[key]) / width
-        assert err <= 0.25, (key, err)
-        assert err < prior_err, (key, err, prior_err)
-        assert summ.loc[key, "posterior_sd"] / width < 0.85 / np.sqrt(12), key
-    for key, (lo, hi) in bounds.items():
-        assert lo <= summ.loc[key, "q05"] <= summ.loc[key, "q95"] <= hi
-    assert res.generations[-1]["epsilon"] < res.generations[0]["epsilon"]
-    assert abs(res.posterior["weight"].sum() - 1) < 1e-9
+    for p in CALIBRATED:
+        row = summ.loc[p.key]
+        truth = TRUTH[p.key]
+        assert row.q05 <= truth <= row.q95, (p.key, row.q05, truth, row.q95)
+        assert abs(row.posterior_mean - truth) <= 0.10 * (p.hi - p.lo), (
+            p.key, row.posterior_mean, truth)
+        assert row.sd_ratio < 0.8  # the posterior is narrower than the prior
+    assert np.isclose(res.posterior["weight"].sum(), 1.0)
 
 
-def test_common_random_numbers(baseline):
-    sim = Simulator(baseline)
+def test_common_random_numbers(baseline, fit_obs):
+    sim = Simulator(baseline, fit_obs[:10])
     theta = np.array([[TRUTH[k] for k in sim.keys]] * 2)
-    s = sim.stats(theta, np.arange(3), seed=4)
-    assert np.array_equal(s[0], s[1])  # same parameters, same replicates: same numbers
+    c = sim.counts(theta, np.arange(3), seed=4)
+    assert c.shape == (2, 3, 10)
+    assert np.array_equal(c[0], c[1])  # same parameters, same replicates: same numbers
+
+
+def test_next_temperature_keeps_half_the_particles():
+    ll = np.linspace(-100.0, 0.0, 200)
+    phi = next_temperature(ll, 0.0, 100.0)
+    w = np.exp(phi * (ll - ll.max()))
+    assert 0.0 < phi < 1.0
+    assert w.sum() ** 2 / (w * w).sum() == pytest.approx(100.0, rel=0.01)
+    assert next_temperature(np.zeros(10), 0.3, 5.0) == 1.0  # flat: straight to the posterior
+
+
+def test_fit_refuses_the_holdout(baseline):
+    import datetime as dt
+
+    with pytest.raises(ScenarioError, match="hold-out"):
+        calibrate(baseline, Budget.quick(), end=dt.date(2024, 6, 30), progress=False)
 
 
 def test_sample_posterior_keyed(tmp_path):
@@ -79,25 +103,37 @@ def test_sample_posterior_keyed(tmp_path):
     assert not np.array_equal(other["militia.w_fear"], full["militia.w_fear"])
 
 
-def test_cli_quick_and_report(tmp_path):
+def test_cli_calibrate_validate_and_report(tmp_path):
     from sim.cli.main import main
     out = tmp_path / "cal"
-    r = CliRunner().invoke(main, ["calibrate", "--quick", "--out", str(out), "-q"])
+    r = CliRunner().invoke(main, ["calibrate", "--quick", "--out", str(out), "-q",
+                                  "--report-reps", "20"])
     assert r.exit_code == 0, r.output
     post = pd.read_parquet(out / "posterior.parquet")
     assert set(post.columns) == {p.key for p in CALIBRATED} | {"weight"}
     man = json.loads((out / "calibration_manifest.json").read_text())
     assert man["seed"] == 0 and man["budget"]["quick"]
     assert set(man["data_sha256"]) == {"events.csv", "tallies.csv"}
-    assert "sqrt" in man["distance"]["definition"]
+    assert "tempered SMC" in man["method"] and man["stages"][-1]["phi"] == 1.0
+    assert man["observations"] and all(o["end"] <= "2023-12-31" for o in man["observations"])
+    assert any("hold-out" in why for why in man["hand_set"].values())
     point = json.loads((out / "point_estimate.json").read_text())
     assert set(point["parameters"]) == {p.key for p in CALIBRATED}
-    r = CliRunner().invoke(main, ["calibrate", "--quick", "--report", "--reps", "20",
-                                  "--out", str(out), "-q"])
-    assert r.exit_code == 0, r.output
     text = (out / "report.md").read_text()
-    assert "P8" in text and "hold-out" in text
-    assert (out / "figures" / "monthly_attacks.png").exists()
+    assert "## Done criteria" in text and "P8" in text and "run `escalation validate`" in text
+    r = CliRunner().invoke(main, ["validate", "--quick", "--no-backtests", "--calibration",
+                                  str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    val = json.loads((out / "validation.json").read_text())
+    forecasters = {row["forecaster"] for row in val["summary"]}
+    assert forecasters == {"model", "constant NB", "peace/war NB", "persistence"}
+    evals = {row["evaluation"] for row in val["summary"]}
+    assert any(e.startswith("fit window") for e in evals)
+    assert any(e.startswith("2024 hold-out") for e in evals)
+    sc = pd.read_parquet(out / "scores.parquet")
+    assert {"crps", "log_score", "interval_score_50", "covered_90"} <= set(sc.columns)
+    text = (out / "report.md").read_text()
+    assert "model_beats_every_baseline" in text and (out / "figures" / "scores.png").exists()
 
 
 def test_cli_bad_record(tmp_path):
@@ -108,8 +144,11 @@ def test_cli_bad_record(tmp_path):
         "date,actor,target,country,event_type,tier,us_killed,us_wounded,militia_killed,"
         "description,source_url\n2020-01-01,us,militia,iraq,us_strike,facilities,,,,x,\n")
     (rec / "tallies.csv").write_text(
-        "period_start,period_end,measure,country,low,high,source_url,note\n")
+        "period_start,period_end,measure,theatre,bound,low,high,counts,counter,source_url,"
+        "note\n")
     r = CliRunner().invoke(main, ["calibrate", "--quick", "--record", str(rec),
                                   "--out", str(tmp_path / "o")])
     assert r.exit_code == 2
     assert "events.csv: line 2, column 'source_url': missing source URL" in r.output
+    r = CliRunner().invoke(main, ["validate", "--quick", "--record", str(rec)])
+    assert r.exit_code == 2 and "missing source URL" in r.output

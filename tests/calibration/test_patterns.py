@@ -101,9 +101,13 @@ def test_patterns_on_engine_runs(small_runs, record):
         assert t.description and t.observed_source and t.rule
         assert t.interval[0] <= t.simulated <= t.interval[1] or np.isnan(t.simulated)
     p1 = out[0]
-    # CNN's "more than 165" to 2 Feb is a lower bound since the record audit; tally() gives
-    # a lower bound as its floor (the final Pentagon count, 170 to 4 Feb, is a row of its own)
-    assert p1.observed_range == (165, 165)
+    # the Pentagon's final count of the surge: 170 attacks from 17 Oct 2023 to 4 Feb 2024
+    assert p1.observed_range == (170, 170)
+    # a pattern holds only when the documented value lies inside the simulated 50 % interval
+    assert "50 %" in p1.rule and "q25" in p1.extra
+    assert not p1.holds or p1.extra["q25"] <= 170 <= p1.extra["q75"]
+    assert all("quarter" in t.rule for t in out if t.name in ("P5", "P7"))
+    assert "lull" in out[7].rule and {"lull_holds", "resumption_holds"} <= set(out[7].extra)
     assert {t.window for t in out} >= {"fit", "hold-out"}
     tab = T.table(out)
     assert {"name", "observed", "simulated", "sim_q05", "sim_q95", "holds"} <= set(tab.columns)
