@@ -57,8 +57,9 @@ def test_a_dated_policy_changes_nothing_before_its_date_and_something_after(date
 
 def test_dated_policy_from_a_file(tmp_path):
     f = tmp_path / "doctrine_2025.toml"
-    f.write_text('extends = "%s"\n[policy]\nfrom = 2025-07-01\n[us]\ntrigger = "streak"\n'
-                 % (load_scenario("forecast_2027").files[-1]))
+    parent = load_scenario("forecast_2027").files[-1]
+    f.write_text(f'extends = "{parent}"\n[policy]\nfrom = 2025-07-01\n[us]\n'
+                 'trigger = "streak"\n')
     sc = load_scenario(f)
     assert sc.params["us"]["trigger"] == "deaths"
     assert sc.dated[0].start == dt.date(2025, 7, 1)
