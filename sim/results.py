@@ -115,6 +115,21 @@ class RunResult:
         return self.result.runs
 
     @cached_property
+    def outcomes(self) -> pd.DataFrame:
+        """One row per replicate, every outcome counted over the outcome window (from the
+        branch for a replay or forecast, unless ``window`` chose another; the whole run
+        otherwise): what the summary, tables and figures report.  ``.runs`` holds the
+        whole-run values under the outcomes' names and these as ``window_<name>``."""
+        from .experiments.outcomes import in_window
+
+        return in_window(self.runs)
+
+    @property
+    def window(self) -> tuple[dt.date, dt.date]:
+        """The outcome window, first and last day."""
+        return self.scenario.outcome_window()
+
+    @cached_property
     def bands(self) -> pd.DataFrame:
         """Per week and measure: mean, 5/25/50/75/95 % quantiles over replicates and
         P(week reaches rung >= k) (the rows of ``bands.parquet``)."""
@@ -592,9 +607,12 @@ class SensitivityResult(SweepResult):
     def model_output(self, outcome: str) -> np.ndarray:
         """The model output SALib analyses for ``outcome``: its mean over the replicates of
         each set, in the order of the sample (``ProblemSpec.set_results`` takes it)."""
-        if outcome not in self.runs.columns:
+        from .experiments.outcomes import in_window
+
+        runs = in_window(self.runs)
+        if outcome not in runs.columns:
             raise ValueError(f"unknown outcome {outcome!r}")
-        return (self.runs.groupby("set", sort=True)[outcome].mean()
+        return (runs.groupby("set", sort=True)[outcome].mean()
                 .to_numpy(dtype=np.float64))
 
     def plot_indices(self, title: str | None = None):

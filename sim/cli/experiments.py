@@ -228,29 +228,44 @@ def sensitivity(scenario, vary, samples, outcomes, runs, seed, out, workers, sch
 
 @click.command()
 @_scenario_arg
-@click.option("--policy", "-p", "policies", multiple=True, metavar="NAME|FILE",
-              help="A bundled policy (scenarios/policies/NAME.toml) or a policy file; repeat. "
-                   "The first is the reference.")
+@click.option("--policy", "-p", "--variant", "policies", multiple=True,
+              metavar="NAME|FILE",
+              help="A variant, repeat (the first is the reference): a bundled policy or a "
+                   "policy file (parameters only, dated with [policy] from or not: applied "
+                   "on top of SCENARIO), or a bundled scenario or scenario file that changes "
+                   "more (timeline, shocks, a counterfactual: run as written, same dates).")
+@click.option("--window", metavar="START:END",
+              help="Count every estimate over these days (dates YYYY-MM-DD, either side may "
+                   "be empty; 'all': the whole run) [default: from the branch for a replay "
+                   "or forecast, else the whole run].")
 @_run_options(default_runs=1000)
 @_friendly
-def compare(scenario, policies, runs, seed, out, workers, scheduler, connect_timeout,
+def compare(scenario, policies, window, runs, seed, out, workers, scheduler, connect_timeout,
             chunk_size, resume, overwrite, no_plot, quiet):
-    """Compare policies on SCENARIO (default: the baseline) with common random numbers: every
-    policy runs the same seed and replicates, and differences from the FIRST policy are
-    estimated per replicate (paired 95 % intervals). Writes comparison.csv/.parquet,
-    runs.parquet (with a policy column), weekly.parquet, manifest.json and figures.
+    """Compare policies and scenario variants on SCENARIO (default: the baseline) with common
+    random numbers: every variant runs the same seed and replicates, and differences from
+    the FIRST are estimated per replicate (paired 95 % intervals). For a replay or forecast
+    every estimate counts the free period from the branch. Prints P(direct US-Iran fire by
+    the end) first; writes comparison.csv/.parquet, runs.parquet (with a policy column),
+    weekly.parquet, manifest.json and figures (the lead figure: differences.png).
 
     \b
     Example:
+      escalation compare forecast_2027 --policy answer_deaths \\
+          --policy answer_every_streak --runs 1000
       escalation compare --policy answer_deaths --policy answer_every_streak \\
           --policy no_retaliation --runs 1000 --out results/policies
     """
     from ..api import compare as api_compare
-    from ..experiments.compare import format_table
+    from ..experiments.compare import format_headline, format_table
 
     sc = _load(scenario)
+    if window is not None:
+        sc = sc.with_window(window)
     _check_backend(workers, scheduler)
-    out = out if out is not None else default_out(sc.name, "compare")
+    name = sc.name if window is None else (
+        f"{sc.name}-window-{sc.outcome_window()[0]}-{sc.outcome_window()[1]}")
+    out = out if out is not None else default_out(name, "compare")
     try:
         res = api_compare(sc, list(policies), runs=runs, seed=seed, workers=workers,
                           scheduler=scheduler, connect_timeout=connect_timeout, resume=resume,
@@ -259,8 +274,12 @@ def compare(scenario, policies, runs, seed, out, workers, scheduler, connect_tim
     except KeyboardInterrupt:
         _interrupted(out)
     if not quiet:
-        click.echo(f"{sc.name}: {len(policies)} policies x {runs:,} runs, seed {seed} "
-                   "(common random numbers)\n")
+        click.echo(f"{sc.name}: {len(policies)} variants x {runs:,} runs, seed {seed} "
+                   "(common random numbers)")
+        click.echo(f"outcomes {sc.window_note()}\n")
+        head = format_headline(res.table, sc.outcome_window()[1])
+        if head:
+            click.echo(head + "\n")
         click.echo(format_table(res.table))
         click.echo(f"\nwrote {out}/")
         _echo_figures(res.figures, quiet)

@@ -27,6 +27,10 @@ from .common import default_out, friendly_errors, scenario_argument
 @click.option("--replay-until", "replay_until", metavar="DATE",
               help="Replay the documented record up to DATE (inclusive, YYYY-MM-DD), then run "
                    "free; overrides the scenario's [replay] until. Writes branch.png too.")
+@click.option("--window", metavar="START:END",
+              help="Count every total, probability and figure over these days (dates "
+                   "YYYY-MM-DD, either side may be empty; 'all': the whole run) [default: "
+                   "from the branch for a replay or forecast, else the whole run].")
 @click.option("--workers", type=click.IntRange(1, 256),
               help="Worker processes [default: one per core for large runs, else 1]. "
                    "Results do not depend on it.")
@@ -44,7 +48,7 @@ from .common import default_out, friendly_errors, scenario_argument
 @click.option("--no-plot", is_flag=True, help="Skip the figures.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 @friendly_errors
-def run(scenario, runs, seed, out, engine, weekly, replay_until, workers, chunk_size,
+def run(scenario, runs, seed, out, engine, weekly, replay_until, window, workers, chunk_size,
         no_posterior, resume, overwrite, no_plot, quiet):
     """Run SCENARIO (a bundled name or a file; default: the bundled baseline) and write an
     output folder (the folder `sim.run(...).save(out)` writes):
@@ -58,6 +62,10 @@ def run(scenario, runs, seed, out, engine, weekly, replay_until, workers, chunk_
       rung_probabilities.png   P(a week reaches each rung)
       branch.png               (with a replay) the branch plotted over the record
 
+    For a replay or forecast, every total, probability and figure counts the free period
+    from the branch (the replayed record is not counted) unless --window says otherwise;
+    runs.parquet holds both (attacks: the whole run; window_attacks: the window).
+
     Finished chunks are kept in OUT/.chunks as the run goes (at least every 30 s), so an
     interrupted run continues with the same command and --resume.
     """
@@ -68,7 +76,9 @@ def run(scenario, runs, seed, out, engine, weekly, replay_until, workers, chunk_
     sc = _scenario(scenario)
     if replay_until is not None:
         sc = sc.with_replay(replay_until)
-    out = out if out is not None else default_out(sc.name)
+    if window is not None:
+        sc = sc.with_window(window)
+    out = out if out is not None else default_out(run_folder_name(sc, replay_until, window))
     try:
         res = api_run(sc, runs=runs, seed=seed, engine=engine, weekly=weekly, workers=workers,
                       chunk_size=chunk_size, posterior=not no_posterior,
@@ -77,20 +87,37 @@ def run(scenario, runs, seed, out, engine, weekly, replay_until, workers, chunk_
     except KeyboardInterrupt:
         _interrupted(out)
     if not quiet:
-        click.echo(summary_text(res.runs, sc.name, res.elapsed))
+        click.echo(summary_text(res.outcomes, sc.name, res.elapsed, sc.window_note()))
         click.echo(f"\nwrote {out}/")
         if not no_plot:
             click.echo(f"figure: {out / 'escalation_curves.png'}")
 
 
-def summary_text(df, name: str, elapsed: float) -> str:
-    """A short table of the headline outcomes: counts with their mean and 90 % interval over
-    replicates, probabilities with their 95 % interval (labels from the outcome registry)."""
-    from ..experiments.outcomes import OUTCOMES, outcomes_in
+def run_folder_name(sc, replay_until: str | None, window: str | None) -> str:
+    """The default output folder's name: the scenario's, and the branch date or window when
+    the command line sets one (so that a replay never replaces the plain scenario's
+    folder)."""
+    name = sc.name
+    if replay_until is not None:
+        name += f"-replay-{sc.replay_until}"
+    if window is not None:
+        a, b = sc.outcome_window()
+        name += f"-window-{a}-{b}"
+    return name
 
+
+def summary_text(df, name: str, elapsed: float, note: str = "") -> str:
+    """A short table of the headline outcomes: counts with their mean and 90 % interval over
+    replicates, probabilities with their 95 % interval (labels from the outcome registry);
+    ``note`` says over which days they are counted."""
+    from ..experiments.outcomes import OUTCOMES, in_window, outcomes_in
+
+    df = in_window(df)
     n = len(df)
-    lines = [f"{name}: {n:,} replicates in {elapsed:.1f} s", "",
-             f"  {'outcome':<38}{'mean':>9}{'5%':>8}{'95%':>8}"]
+    lines = [f"{name}: {n:,} replicates in {elapsed:.1f} s"]
+    if note:
+        lines.append(f"outcomes {note}")
+    lines += ["", f"  {'outcome':<38}{'mean':>9}{'5%':>8}{'95%':>8}"]
     shown = outcomes_in("summary")
     for col in shown:
         o = OUTCOMES[col]

@@ -103,7 +103,11 @@ def _registry() -> dict[str, Outcome]:
     out: dict[str, Outcome] = {}
     shown = {"attacks": {_SUMMARY, _COMPARE, _SWEEP}, "us_wounded": {_SUMMARY, _SWEEP},
              "us_killed": {_SUMMARY, _COMPARE, _SWEEP}, "us_strikes": {_SUMMARY, _COMPARE, _SWEEP},
-             "israeli_strikes": {_SUMMARY, _SWEEP}}
+             "israeli_strikes": {_SUMMARY, _SWEEP},
+             # where attacks go (a drawdown moves them from Iraq to Syria)
+             "attacks_iraq": {_COMPARE}, "attacks_syria": {_COMPARE},
+             "attacks_embassy": {_COMPARE}, "attacks_jordan": {_COMPARE},
+             "attacks_israel": {_COMPARE}}
     for name, m in MEASURES.items():
         if name == "rung":
             continue
@@ -220,7 +224,7 @@ def in_window(df: pd.DataFrame) -> pd.DataFrame:
         return df
     names = {c: c[len(WINDOW_PREFIX):] for c in wcols}
     keep = [c for c in df.columns if c not in OUTCOMES and c not in names]
-    return df[keep].rename(columns=names)
+    return df[keep + wcols].rename(columns=names)
 
 
 def weekly_frame(chunk: ChunkResult, start: dt.date) -> pd.DataFrame:

@@ -369,9 +369,11 @@ def resolve_scenario_path(name_or_path: str | Path | None) -> Path:
                         f"{', '.join(bundled)}")
 
 
-def load_scenario(path: str | Path | None = None) -> Scenario:
+def load_scenario(path: str | Path | None = None, *, check_dated: bool = True) -> Scenario:
     """Read, validate and resolve a scenario file (the bundled baseline when ``None``; a
-    bundled name such as ``"forecast_2027"`` is the bundled file).
+    bundled name such as ``"forecast_2027"`` is the bundled file).  ``check_dated=False``
+    leaves a ``[policy] from`` date unchecked against the file's own dates (a policy file
+    read to be applied to another scenario, which checks it).
 
     Example:
         >>> sc = load_scenario()            # scenarios/baseline.toml
@@ -465,8 +467,10 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         replay_record=replay_record,
     )
     for fpath, start, settings in dated:
-        if settings:
+        if settings and check_dated:
             sc.dated.append(_dated(fpath, "[policy] from", start, settings, sc))
+        elif settings:  # a policy file read for its settings: checked where it is applied
+            sc.dated.append(DatedPolicy(start, dict(settings), str(fpath)))
     _check_cross(path, sc)
     return sc
 
