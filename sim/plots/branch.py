@@ -49,7 +49,9 @@ def plot_branch(bands, sc: Scenario | dict, path: str | Path | None = None,
             label="documented (events + published tallies)")
     if branch:
         ax.axvline(np.datetime64(branch), color=BRANCH, lw=1.5)
-        ax.text(np.datetime64(branch), 0.97, f"  branch {branch}", color=BRANCH,
+        ax.text(np.datetime64(branch), 0.97,
+                f"  replayed to {branch}, free from {branch + dt.timedelta(days=1)}",
+                color=BRANCH,
                 transform=ax.get_xaxis_transform(), va="top", fontsize=9)
     lo, hi = window or ((branch - dt.timedelta(days=365), sc.end)  # the whole free period
                         if branch else (sc.start, sc.end))
@@ -61,13 +63,14 @@ def plot_branch(bands, sc: Scenario | dict, path: str | Path | None = None,
     if (hi - lo).days > 3 * 365:
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.legend(loc="upper right", fontsize=8, frameon=True, framealpha=0.9, edgecolor="none")
     ax.grid(axis="y", color="0.9")
     ax.spines[["top", "right"]].set_visible(False)
     n = int(bands["replicates"].iloc[0])
     fig.suptitle(title or f"Branch from the record: {sc.name}", x=0.01, ha="left", fontsize=12)
-    fig.text(0.01, 0.93, (sc.description + f"  ({n:,} runs)")[:160], fontsize=8.5, color="0.35")
-    fig.tight_layout(rect=(0, 0, 1, 0.92))
+    fig.text(0.01, 0.915, (sc.description + f"  ({n:,} runs)")[:160], fontsize=8.5,
+             color="0.35")
+    fig.tight_layout(rect=(0, 0, 1, 0.90))
     return _finish(fig, path)
 
 

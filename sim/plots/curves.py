@@ -139,7 +139,7 @@ def plot_escalation_curves(bands: pd.DataFrame, title: str, start: dt.date, end:
     _mark_events(ax, start, end, labels=False)
     if branch is not None:
         for axx in axes:
-            axx.axvline(pd.Timestamp(branch), color=BRANCH, lw=1.5, zorder=2)
+            axx.axvline(pd.Timestamp(branch), color=BRANCH, lw=1.6, ls=(0, (4, 2)), zorder=2)
         axes[0].text(pd.Timestamp(branch), 0.97, f"  branch {branch}: free from here",
                      color=BRANCH, transform=axes[0].get_xaxis_transform(), va="top",
                      fontsize=9)
