@@ -44,10 +44,10 @@ _friendly = friendly_errors
               help="Only regenerate report.md and figures/ from the posterior in --out.")
 @click.option("--reps", default=None, type=click.IntRange(10, 100_000),
               help="Replicates for the report (default 600; 60 with --quick).")
-@click.option("--out", default=CAL_DIR, show_default=True,
-              type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for posterior.parquet, point_estimate.json, the manifest and the "
-                   "report.")
+                   "report [default: results/<scenario>-calibration; the committed "
+                   "calibration is regenerated only with --out calibration].")
 @click.option("--record", "record_dir", default=CAL_DIR, show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Folder holding events.csv and tallies.csv.")
@@ -60,7 +60,9 @@ def calibrate_cmd(scenario, seed, quick, report_only, reps, out, record_dir, no_
     """Fit the model to the documented record up to 2023-12-31: an SMM point estimate
     (differential evolution, common random numbers) and an ABC-SMC posterior over 9
     parameters.  Writes posterior.parquet, point_estimate.json and calibration_manifest.json
-    to --out; with --report, regenerates report.md and figures/ from them instead."""
+    to --out (default: results/<scenario>-calibration, never the repository's calibration/
+    unless --out says so); with --report, regenerates report.md and figures/ from them
+    instead (by default from a copy of the committed calibration)."""
     return _friendly(_calibrate)(scenario, seed, quick, report_only, reps, out, record_dir,
                                  no_smm, quiet, overwrite)
 
@@ -70,10 +72,28 @@ def _calibrate(scenario, seed, quick, report_only, reps, out, record_dir, no_smm
     from ..experiments.store import check_calibration_folder, folder_lock
 
     sc = _load(scenario)
+    default = out is None
+    if default:
+        from .common import default_out
+
+        out = default_out(sc.name, "calibration")
     out = Path(out)
     with folder_lock(out):
         check_calibration_folder(out, sc.name, overwrite)
+        if report_only and default and not (out / "posterior.parquet").is_file():
+            _start_from_committed(out)
         _fit(sc, seed, quick, report_only, reps, out, record_dir, no_smm, quiet)
+
+
+def _start_from_committed(out: Path) -> None:
+    """``--report`` into the default folder: start it from the committed calibration
+    (its posterior, point estimate and manifest are copied, never moved)."""
+    import shutil
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("posterior.parquet", "point_estimate.json", "calibration_manifest.json"):
+        if (CAL_DIR / name).is_file():
+            shutil.copy2(CAL_DIR / name, out / name)
 
 
 def _load(scenario):

@@ -143,10 +143,11 @@ def summary_text(df, name: str, elapsed: float, note: str = "") -> str:
               help="Print the resolved scenario as JSON: its dates, files, posterior, groups "
                    "and timeline, and every parameter with its section, kind, default, value, "
                    "bounds, unit, meaning and whether it is calibrated.")
+@click.option("--brief", is_flag=True, help="One line per parameter (no meanings).")
 @friendly_errors
-def show(scenario, as_json):
-    """Print the resolved parameters of SCENARIO (default: the baseline), with units and
-    bounds; values that differ from the model defaults are starred."""
+def show(scenario, as_json, brief):
+    """Print the resolved parameters of SCENARIO (default: the baseline), with units, bounds
+    and what each one means; values that differ from the model defaults are starred."""
     from ..api import _scenario
     from ..scenario import describe
 
@@ -158,19 +159,65 @@ def show(scenario, as_json):
 
         click.echo(json.dumps(describe_json(sc), indent=2, default=str, allow_nan=False))
         return
-    click.echo(describe(sc))
+    click.echo(describe(sc, meanings=not brief))
 
 
 @click.command("list")
 @friendly_errors
 def list_scenarios():
-    """List the bundled scenario and policy files."""
+    """List the bundled scenarios and policies (by the name SCENARIO and --policy take), the
+    timeline drivers and the shock targets a scenario file can use, with their scales."""
+    from ..model.timeline import DRIVERS, SHOCK_TARGETS
     from ..paths import SCENARIO_DIR
     from ..scenario import load_scenario
 
+    click.echo("Scenarios and policies (give the name, or the path):")
     for p in sorted(SCENARIO_DIR.rglob("*.toml")):
         sc = load_scenario(p)
-        click.echo(f"{p.relative_to(SCENARIO_DIR.parent)}  ({p.stem})\n    {sc.description}")
+        click.echo(f"  {p.stem:<30} {p.relative_to(SCENARIO_DIR.parent)}\n"
+                   f"      {sc.description}")
+    base = load_scenario()
+    click.echo("\nTimeline drivers ([[timeline.drivers]] name, start, end, strength): strength "
+               "0 to 5, 1 = the effect the model was calibrated with, 0.5 half of it")
+    for name, doc in DRIVERS.items():
+        used = [d for d in base.drivers if d.name == name]
+        eg = (f" (baseline: {len(used)} period(s), strength "
+              f"{', '.join(sorted({f'{d.strength:g}' for d in used}))})") if used else ""
+        click.echo(f"  {name:<20} {doc}{eg}")
+    click.echo("\nShock targets ([[timeline.shocks]] date, target, amount): amount -50 to 50, "
+               "added on that day to the state variable, which then decays with its memory")
+    for name, doc in SHOCK_TARGETS.items():
+        used = [s for s in base.shocks if s.target == name]
+        eg = (" (baseline: " + ", ".join(f"{s.amount:+g} on {s.date}" for s in used[:3])
+              + (" ..." if len(used) > 3 else "") + ")") if used else ""
+        click.echo(f"  {name:<26} {doc}{eg}")
+    click.echo("\n`escalation show SCENARIO` lists every parameter; `escalation outcomes` every "
+               "outcome.")
 
 
-commands: list = [run, show, list_scenarios]
+@click.command("outcomes")
+@click.option("--json", "as_json", is_flag=True, help="As JSON records.")
+@friendly_errors
+def outcomes(as_json):
+    """List every outcome (the columns of runs.parquet, what --outcome takes) with its unit,
+    its kind and what it means. For a replay or forecast each is counted over the outcome
+    window (from the branch by default); runs.parquet holds it over the whole run under its
+    name and over the window as window_<name>."""
+    from ..experiments.outcomes import OUTCOMES
+
+    rows = [{"name": k, "label": o.label, "unit": o.unit, "kind": o.kind, "meaning": o.doc,
+             "tables": sorted(o.tables)} for k, o in OUTCOMES.items()]
+    if as_json:
+        import json
+
+        click.echo(json.dumps(rows, indent=2))
+        return
+    kinds = {"count": "a sum over the days counted", "flag": "0/1 per run: its mean is a "
+             "probability", "rung": "a ladder rung 0-7", "days": "days", "score": "a score",
+             "date": "a date (empty: never)"}
+    for r in rows:
+        click.echo(f"{r['name']:<30} {r['unit']:<22} {kinds.get(r['kind'], r['kind'])}")
+        click.echo(f"    {r['label']}: {r['meaning']}")
+
+
+commands: list = [run, show, list_scenarios, outcomes]

@@ -125,7 +125,8 @@ def comparison_table(runs: pd.DataFrame, policies: list[str]) -> pd.DataFrame:
     Outcomes are read over the outcome window (:func:`sim.experiments.outcomes.in_window`)."""
     runs = in_window(runs)
     rows = []
-    shown = outcomes_in("compare")  # probabilities first: the headline outcomes
+    shown = [c for c in outcomes_in("compare")  # probabilities first: the headline outcomes
+             if c in runs.columns]  # (a table written before an outcome was shown lacks it)
     for col in sorted(shown, key=lambda c: not OUTCOMES[c].is_probability):
         o = OUTCOMES[col]
         what = "probability" if o.is_probability else f"mean {o.unit} per run"

@@ -111,7 +111,7 @@ def _registry() -> dict[str, Outcome]:
     for name, m in MEASURES.items():
         if name == "rung":
             continue
-        out[name] = Outcome(m.label, m.unit, f"{m.doc}, summed over the run", "count",
+        out[name] = Outcome(m.label, m.unit, f"{m.doc}, summed over the days counted", "count",
                             _total(name), frozenset(shown.get(name, ())))
     out["iran_direct_attacks"] = Outcome(
         "Iranian direct attacks", "attacks", "days Iran fires directly at US forces or Israel",

@@ -108,7 +108,8 @@ def plot_cumulative_rungs(runs: pd.DataFrame, title: str, window: tuple[dt.date,
     with its 95 % interval (Wilson), one panel per rung; one line per ``by`` group (a
     comparison's policies) or a line per rung in one panel (a run)."""
     a, b = window
-    dates = np.arange(np.datetime64(a, "D"), np.datetime64(b, "D") + 1, 7)
+    dates = np.arange(np.datetime64(a, "D"), np.datetime64(b, "D") + np.timedelta64(1, "D"),
+                      np.timedelta64(7, "D"))
     if dates[-1] != np.datetime64(b, "D"):
         dates = np.r_[dates, np.datetime64(b, "D")]
     x = pd.to_datetime(dates)
