@@ -118,7 +118,8 @@ def plot_escalation_curves(bands: pd.DataFrame, title: str, start: dt.date, end:
         from .reach import cumulative_reach, wilson
 
         wa, wb = window or (start, end)
-        dates = np.arange(np.datetime64(wa, "D"), np.datetime64(wb, "D") + np.timedelta64(1, "D"), np.timedelta64(7, "D"))
+        day = np.timedelta64(1, "D")
+        dates = np.arange(np.datetime64(wa, "D"), np.datetime64(wb, "D") + day, 7 * day)
         for k in (3, 4, 5, 6):
             p = cumulative_reach(runs, k, dates)
             lo, hi = wilson(p, len(runs))
