@@ -386,12 +386,12 @@ def plot_sobol(idx: pd.DataFrame, title: str, path: str | Path | None = None,
         ax.set_title(axis_label(o).replace("\n", " "), fontsize=10, loc="left")
         _tidy(ax)
     axes[0, 0].set_ylabel("Sobol index (share of variance)")
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper right", ncol=2, fontsize=9, frameon=False,
-               bbox_to_anchor=(0.99, 1 - 0.3 / fig.get_figheight()))
+    axes[0, 0].legend(loc="upper right", ncol=2, fontsize=8.5, frameon=True, framealpha=0.9,
+                      edgecolor="none")
     top = float(np.nanmax(np.r_[idx["ST_hi"].to_numpy(), idx["S1_hi"].to_numpy(), 1.0]))
     low = min(0.0, float(np.nanmin(np.r_[idx["S1_lo"].to_numpy(), idx["ST_lo"].to_numpy()])))
-    axes[0, 0].set_ylim(low - 0.02, max(1.05, top))
+    top = max(1.1, top + 0.05 * (top - low))
+    axes[0, 0].set_ylim(low - 0.05 * (top - low) if low < 0 else -0.02, top)
     for ax in axes[0]:  # where an index cannot be: outside [0, 1] (collections, not bars)
         tr = ax.get_yaxis_transform()
         ax.fill_between([0, 1], 1.0, max(1.05, top) + 1, transform=tr, color="0.88", lw=0,
@@ -405,7 +405,7 @@ def plot_sobol(idx: pd.DataFrame, title: str, path: str | Path | None = None,
         fig.text(0.01, 0.005, "Warning: read these indices with care (grey: outside [0, 1], "
                  "where no index can be):\n" + "\n".join(shown),
                  fontsize=8, color=PALETTE[5], ha="left", va="bottom")
-        bottom = 0.05 + 0.035 * len(shown)
+        bottom = (0.3 + 0.16 * (len(shown) + 1)) / fig.get_figheight()
     else:
         bottom = 0.0
     top = _title(fig, f"Sensitivity: {title}", subtitle)
