@@ -136,7 +136,12 @@ def plot_escalation_curves(bands: pd.DataFrame, title: str, start: dt.date, end:
                     lw=1.0, label=f"rung {k}+ ({LADDER[k]})")
         ax.set_ylabel("probability a week\nreaches the rung")
         ax.set_ylim(0, None)
-    ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=2)
+    if branch is not None or runs is None:  # (before a branch the panel is empty)
+        ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=2)
+    else:  # the curves rise from the lower left: the legend goes between them
+        ax.legend(loc="center", bbox_to_anchor=(0.5, 0.6), fontsize=8, frameon=True,
+                  framealpha=0.9,
+                  edgecolor="none", ncol=2)
     _mark_events(ax, start, end, labels=False)
     if branch is not None:
         for axx in axes:
