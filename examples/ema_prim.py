@@ -34,7 +34,7 @@ import sim.ema  # noqa: E402
 
 UNCERTAINTIES = {
     "iran.w_grievance": (0.2, 1.5),        # how much US strikes on Iran's people anger Tehran
-    "iran.greenlight_base": (-4.0, -1.0),  # Tehran's baseline push for proxy attacks
+    "iran.campaign_on_base": (-12.0, -8.0),  # how readily Tehran starts a proxy campaign
     "militia.w_fear": (0.5, 3.0),          # deterrence of the groups after US strikes
     "us.iranian_personnel_pressure": (5.0, 40.0),  # US pressure before it strikes Iranians
     "us.pressure_relief": None,            # share of pressure a strike releases: [0, 1], the

@@ -11,7 +11,7 @@ Example:
     >>> m = DashboardModel(scenario_name="baseline", policy="answer_every_streak")
     >>> for _ in range(14):
     ...     m.step()
-    >>> m.day, len(m.history["greenlight"]), float(m.params["us.trigger"][0])
+    >>> m.day, len(m.history["campaign"]), float(m.params["us.trigger"][0])
     (14, 14, 2.0)
 """
 
@@ -37,7 +37,7 @@ OWN_POLICY = "(the scenario's own)"
 SLIDERS: dict[str, tuple[float, float, float]] = {
     "militia.w_fear": (0.0, 5.0, 0.1),
     "iran.w_grievance": (0.0, 3.0, 0.1),
-    "iran.greenlight_base": (-6.0, 1.0, 0.1),
+    "iran.campaign_on_base": (-15.0, -5.0, 0.1),
     "us.force_protection": (0.0, 0.99, 0.01),
     "us.respond_prob_trigger": (0.0, 1.0, 0.01),
     "us.iranian_personnel_pressure": (0.0, 60.0, 1.0),

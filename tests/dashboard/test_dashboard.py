@@ -38,7 +38,7 @@ def test_the_model_records_every_trace_and_matches_the_mesa_model():
     assert set(m.history) == set(TRACES) and all(len(v) == 30 for v in m.history.values())
     assert m.traces()["militia_fear"].shape == (30, len(m.setup.group_names))
     np.testing.assert_array_equal(m.counts, ref.daily_counts())
-    assert m.history["greenlight"][-1] == pytest.approx(ref.iran.greenlight)
+    assert m.history["iran_risk"][-1] == pytest.approx(ref.iran.risk)
     assert m.weekly_attacks().sum() == m.counts[:, 0].sum() and len(m.weekly_attacks()) == 5
     doc = m.documented()
     assert len(doc) == m.setup.weeks and np.nansum(doc) > 100  # the 2019-2024 record
