@@ -43,7 +43,10 @@ __all__ = ["load_scenario", "run", "evaluate", "compare", "sweep", "sensitivity"
            "parameters", "RunResult", "EvaluateResult", "CompareResult", "SweepResult",
            "SensitivityResult"]
 
-ScenarioLike = Scenario | str | Path | None
+ScenarioLike = Scenario | str | Path | dict | None
+"""A scenario as every function takes it: a ``Scenario``, a bundled name (``"forecast_2027"``),
+a path, a dict of overrides of the baseline (``{"us.trigger": "streak"}``, with ``"from":
+"2022-01-01"`` for a dated policy) or ``None`` (the baseline)."""
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
@@ -87,8 +90,12 @@ def _scenario(scenario: ScenarioLike) -> Scenario:
         from .scenario.scenario import resolve_scenario_path
 
         return _load_scenario(resolve_scenario_path(scenario))
-    raise TypeError(f"scenario must be a Scenario, a name, a path or None, not "
-                    f"{type(scenario).__name__}")
+    if isinstance(scenario, dict):  # overrides of the baseline (``from``: a dated policy)
+        over = dict(scenario)
+        start = over.pop("from", None)
+        return _load_scenario(None).with_overrides(over, from_date=start)
+    raise TypeError(f"scenario must be a Scenario, a name, a path, a dict of overrides or "
+                    f"None, not {type(scenario).__name__}")
 
 
 def _window(sc: Scenario, window) -> Scenario:

@@ -158,23 +158,34 @@ def sweep(scenario, vary, design, samples, runs, seed, out, workers, scheduler,
 
 
 def sets_text(res, limit: int = 20) -> str:
-    """The per-set summary as a short table."""
+    """The per-set summary as a short table: each mean or probability with its 95 %
+    interval (counted over the outcome window)."""
     s = res.sets
     keys = list(res.design.columns)
-    cols = [("attacks_mean", "attacks", "{:>9.1f}"), ("us_killed_mean", "US killed", "{:>10.2f}"),
-            ("escalation_score_mean", "esc.score", "{:>10.1f}"),
-            ("p_direct_us_iran_fire", "P(fire)", "{:>8.3f}"),
-            ("p_us_fatality", "P(death)", "{:>9.3f}")]
+    cols = [("attacks_mean", "attacks", "{:.1f}"), ("us_killed_mean", "US killed", "{:.2f}"),
+            ("escalation_score_mean", "esc. score", "{:.0f}"),
+            ("p_direct_us_iran_fire", "P(fire)", "{:.3f}"),
+            ("p_us_fatality", "P(death)", "{:.3f}")]
+
+    def cell(r, c, fmt):
+        lo, hi = (f"{c}_lo", f"{c}_hi")
+        if lo in r and hi in r:
+            return f"{fmt.format(r[c])} [{fmt.format(r[lo])}, {fmt.format(r[hi])}]"
+        return fmt.format(r[c])
+
+    rows = [[cell(r, c, fmt) for c, _, fmt in cols] for _, r in s.head(limit).iterrows()]
+    cw = [max(len(lab), *(len(x[j]) for x in rows)) + 2 for j, (_, lab, _) in enumerate(cols)]
     w = [max(10, len(k) + 1) for k in keys]
     head = "  set " + "".join(f"{k:>{wk}}" for k, wk in zip(keys, w, strict=True)) + \
-        "".join(f"{lab:>{len(fmt.format(0)) }}" for _, lab, fmt in cols)
+        "".join(f"{lab:>{n}}" for (_, lab, _), n in zip(cols, cw, strict=True))
     lines = [head]
-    for _, r in s.head(limit).iterrows():
+    for (_, r), cells in zip(s.head(limit).iterrows(), rows, strict=True):
         lines.append(f"  {int(r['set']):>3} " + "".join(
             f"{r[k]:>{wk}.4g}" for k, wk in zip(keys, w, strict=True)) +
-            "".join(fmt.format(r[c]) for c, _, fmt in cols))
+            "".join(f"{x:>{n}}" for x, n in zip(cells, cw, strict=True)))
     if len(s) > limit:
         lines.append(f"  ... {len(s) - limit} more sets in sets.parquet")
+    lines.append("  [95 % interval: of the mean for counts, Wilson for probabilities]")
     return "\n".join(lines)
 
 
