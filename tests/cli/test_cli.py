@@ -211,18 +211,17 @@ def test_list_names_drivers_and_shock_targets_with_their_scales():
         assert f"  {name} " in out, name
 
 
-def test_default_folder_of_a_replay_is_its_own(tmp_path):
+def test_default_folder_of_a_replay_is_its_own(tmp_path, monkeypatch):
     r = CliRunner()
     short = tmp_path / "short.toml"
     short.write_text(f'extends = "{Path("scenarios/baseline.toml").resolve()}"\n'
                      '[scenario]\nname = "short"\nend = 2019-06-30\n')
-    with r.isolated_filesystem(temp_dir=tmp_path):
-        assert r.invoke(main, ["run", str(short), "--runs", "2", "-q", "--no-plot"]
-                        ).exit_code == 0
-        res = r.invoke(main, ["run", str(short), "--runs", "2", "--no-plot",
-                              "--replay-until", "2019-03-01"])
-        assert res.exit_code == 0, res.output
-        assert "results/short-replay-2019-03-01/" in res.output
-        assert "outcomes counted from the branch, 2019-03-02 to 2019-06-30" in res.output
-        plain = json.loads(Path("results/short/manifest.json").read_text())
-        assert plain["scenario"]["replay_until"] is None  # the plain run is untouched
+    monkeypatch.chdir(tmp_path)
+    assert r.invoke(main, ["run", str(short), "--runs", "2", "-q", "--no-plot"]).exit_code == 0
+    res = r.invoke(main, ["run", str(short), "--runs", "2", "--no-plot",
+                          "--replay-until", "2019-03-01"])
+    assert res.exit_code == 0, res.output
+    assert "results/short-replay-2019-03-01/" in res.output
+    assert "outcomes counted from the branch, 2019-03-02 to 2019-06-30" in res.output
+    plain = json.loads((tmp_path / "results/short/manifest.json").read_text())
+    assert plain["scenario"]["replay_until"] is None  # the plain run is untouched
