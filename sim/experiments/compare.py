@@ -92,7 +92,12 @@ def resolve_variant(spec, base: Scenario) -> Variant:
     if _is_bundled_scenario(text):
         path = bundled_scenarios()[text]
     else:
-        path = policy_path(text)  # a bundled policy or an existing file (or a clear error)
+        try:  # a bundled policy or an existing file
+            path = policy_path(text)
+        except ScenarioError as exc:
+            others = [n for n in bundled_scenarios() if _is_bundled_scenario(n)]
+            raise ScenarioError(f"{exc}; or a bundled scenario as a variant: "
+                                f"{', '.join(others)}") from None
     if is_policy_file(path):
         label, sc, settings = resolve_policy(text, base)
         return Variant(label, sc, "policy", str(path), settings)

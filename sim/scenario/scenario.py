@@ -186,7 +186,8 @@ class Scenario:
                 from_date = as_date(where, "from", from_date)
             elif isinstance(from_date, dt.datetime):
                 from_date = from_date.date()
-            new.dated.append(_dated(where, "from", from_date, checked, new))
+            key = "[policy] from" if source.endswith(".toml") else "from"
+            new.dated.append(_dated(where, key, from_date, checked, new))
             _check_cross(where, new)
             return new
         for key, value in checked.items():
