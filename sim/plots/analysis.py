@@ -325,8 +325,9 @@ def plot_sweep_response(runs: pd.DataFrame, keys: list[str], title: str,
             mean = g.mean().to_numpy()
             if prob:
                 n = g.size().to_numpy()
-                half = 1.96 * np.sqrt(mean * (1 - mean) / np.maximum(n, 1))
-                lo, hi = np.clip(mean - half, 0, 1), np.clip(mean + half, 0, 1)
+                from .reach import wilson  # not empty at 0 or 1, unlike the normal one
+
+                lo, hi = wilson(mean, np.maximum(n, 1))
                 band = "95 % interval"
             else:
                 lo, hi = g.quantile(0.05).to_numpy(), g.quantile(0.95).to_numpy()
