@@ -33,8 +33,14 @@ def kernel_manager():
 
 def execute(path: Path, out: Path | None = None, runs: int | None = None,
             timeout: int = 1800) -> Path:
-    """Execute the notebook ``path`` (working directory: ``notebooks/``) and write it to
-    ``out`` (default: in place); return the written path.  Raises on a cell error."""
+    """Execute the notebook ``path`` and write it to ``out`` (default: in place); return the
+    written path.  Raises on a cell error.
+
+    The kernel runs in a fresh temporary folder outside the repository, as for a notebook
+    copied elsewhere: a notebook finds the package's files from the package (``sim.paths``),
+    never from its working directory."""
+    import tempfile
+
     import nbformat
     from nbclient import NotebookClient
 
@@ -43,9 +49,10 @@ def execute(path: Path, out: Path | None = None, runs: int | None = None,
     if runs is not None:
         os.environ["ESCALATION_NOTEBOOK_RUNS"] = str(runs)
     try:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                km=kernel_manager(), resources={"metadata": {"path": str(HERE)}})
-        client.execute()
+        with tempfile.TemporaryDirectory(prefix="escalation-notebook-") as cwd:
+            client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                    km=kernel_manager(), resources={"metadata": {"path": cwd}})
+            client.execute()
     finally:
         if runs is not None:
             if old is None:

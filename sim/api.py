@@ -43,7 +43,10 @@ __all__ = ["load_scenario", "run", "evaluate", "compare", "sweep", "sensitivity"
            "parameters", "RunResult", "EvaluateResult", "CompareResult", "SweepResult",
            "SensitivityResult"]
 
-ScenarioLike = Scenario | str | Path | None
+ScenarioLike = Scenario | str | Path | dict | None
+"""A scenario as every function takes it: a ``Scenario``, a bundled name (``"forecast_2027"``),
+a path, a dict of overrides of the baseline (``{"us.trigger": "streak"}``, with ``"from":
+"2022-01-01"`` for a dated policy) or ``None`` (the baseline)."""
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
@@ -87,8 +90,17 @@ def _scenario(scenario: ScenarioLike) -> Scenario:
         from .scenario.scenario import resolve_scenario_path
 
         return _load_scenario(resolve_scenario_path(scenario))
-    raise TypeError(f"scenario must be a Scenario, a name, a path or None, not "
-                    f"{type(scenario).__name__}")
+    if isinstance(scenario, dict):  # overrides of the baseline (``from``: a dated policy)
+        over = dict(scenario)
+        start = over.pop("from", None)
+        return _load_scenario(None).with_overrides(over, from_date=start)
+    raise TypeError(f"scenario must be a Scenario, a name, a path, a dict of overrides or "
+                    f"None, not {type(scenario).__name__}")
+
+
+def _window(sc: Scenario, window) -> Scenario:
+    """The scenario with its outcome window set (``None``: the default window)."""
+    return sc if window is None else sc.with_window(window)
 
 
 def _with_posterior(sc: Scenario, posterior: bool | str | Path) -> tuple[Scenario, bool]:
@@ -128,7 +140,7 @@ def run(scenario: ScenarioLike = None, *, runs: int = 1000, seed: int = 0,
         progress: bool | None = False, engine: str = "batch", weekly: bool = False,
         replay_until: str | dt.date | None = None, chunk_size: int | None = None,
         out: str | Path | None = None, overwrite: bool = False, resume: bool = False,
-        draw: bool = True) -> RunResult:
+        draw: bool = True, window: str | tuple | None = None) -> RunResult:
     """Run replicates of a scenario.
 
     Before anything runs, the request's memory, disk and time are estimated (days x
@@ -158,6 +170,11 @@ def run(scenario: ScenarioLike = None, *, runs: int = 1000, seed: int = 0,
         resume: continue an interrupted run in ``out`` from its saved chunks (the numbers
             are those of an uninterrupted run, byte for byte).
         draw: draw the figures into ``out``.
+        window: the outcome window: ``"START:END"`` (dates; either side may be empty),
+            ``"all"`` (the whole run) or ``None``: from the branch for a replay or forecast
+            (the free period), else the whole run.  ``.outcomes``, the summary and the
+            figures count it; ``.runs`` holds both (``attacks`` over the run,
+            ``window_attacks`` over the window).
 
     Example:
         >>> from sim import run
@@ -181,6 +198,7 @@ def run(scenario: ScenarioLike = None, *, runs: int = 1000, seed: int = 0,
     sc = _scenario(scenario)
     if replay_until is not None:
         sc = sc.with_replay(_date(replay_until, "replay_until"))
+    sc = _window(sc, window)
     sc, drawn = _with_posterior(sc, posterior)
     n_workers = auto_workers(runs, sc.days, engine) if workers is None else workers
 
@@ -263,7 +281,8 @@ def evaluate(scenario: ScenarioLike = None, design=None, *, runs: int = 100, see
              scheduler: str | None = None, progress: bool | None = False,
              replicates: bool = False, outcomes: list[str] | None = None,
              level: float = 0.95, chunk_size: int | None = None,
-             connect_timeout: float = 10.0) -> EvaluateResult:
+             connect_timeout: float = 10.0,
+             window: str | tuple | None = None) -> EvaluateResult:
     """Evaluate a table of parameter sets: every row on the same replicates (common random
     numbers), all rows x replicates in one vectorized engine call (cut into chunks of at most
     10,000 rows, run on the backend), per-row outcomes with Monte Carlo intervals.  Nothing is
@@ -304,7 +323,7 @@ def evaluate(scenario: ScenarioLike = None, design=None, *, runs: int = 100, see
                             "of columns of dotted parameter keys)")
     call = _call("evaluate", scenario=_describe(scenario), runs=runs, seed=seed,
                  posterior=str(posterior) if not isinstance(posterior, bool) else posterior)
-    sc, drawn = _with_posterior(_scenario(scenario), posterior)
+    sc, drawn = _with_posterior(_window(_scenario(scenario), window), posterior)
     ev = evaluate_design(sc, design, runs, seed,
                          backend=_backend(workers, scheduler, connect_timeout),
                          outcomes=outcomes, level=level, chunk_rows=chunk_size,
@@ -317,20 +336,26 @@ def evaluate(scenario: ScenarioLike = None, design=None, *, runs: int = 100, see
 # --------------------------------------------------------------------------- compare
 
 
-def compare(scenario: ScenarioLike, policies: list[str | Path], *, runs: int = 1000,
+def compare(scenario: ScenarioLike, policies: list, *, runs: int = 1000,
             seed: int = 0, posterior: bool | str | Path = True, workers: int | None = 1,
             scheduler: str | None = None, progress: bool | None = False,
             out: str | Path | None = None, overwrite: bool = False, resume: bool = False,
             chunk_size: int | None = None, connect_timeout: float = 10.0,
-            draw: bool = True) -> CompareResult:
-    """Run a scenario under each policy with the same seed and replicates (common random
-    numbers) and estimate the paired differences from the first policy.
+            draw: bool = True, window: str | tuple | None = None) -> CompareResult:
+    """Run a scenario under each variant with the same seed and replicates (common random
+    numbers) and estimate the paired differences from the first.
 
     Args:
-        scenario: the scenario the policies are applied to (``None``: the baseline).
-        policies: bundled policy names (``answer_deaths``, ``answer_every_streak``,
-            ``decapitation_first``, ``drawdown_iraq``, ``no_retaliation``) or paths to policy
-            files; the first is the reference.
+        scenario: the scenario the variants are applied to (``None``: the baseline).
+        policies: the variants, the first the reference: bundled policy names
+            (``answer_deaths``, ``answer_every_streak``, ``decapitation_first``,
+            ``drawdown_iraq``, ``no_retaliation``) or policy files (applied on top of
+            ``scenario``, dated with ``[policy] from`` or not); bundled scenario names or
+            scenario files that change more (a timeline, shocks: run as written, on the same
+            dates); ``Scenario`` objects; dicts of overrides (``{"us.trigger": "streak",
+            "from": "2025-07-01", "name": "streak from mid-2025"}``).
+        window: the outcome window (``"START:END"``, ``"all"``; default: from the branch of
+            a replay or forecast, else the whole run): every estimate counts these days.
         runs, seed, posterior: replicates per policy, the seed, the posterior (as in
             :func:`run`).
         workers, scheduler: local worker processes, or a Dask scheduler
@@ -354,15 +379,17 @@ def compare(scenario: ScenarioLike, policies: list[str | Path], *, runs: int = 1
     from .experiments.compare import run_compare
     from .plots import draw_folder
 
-    sc, _ = _with_posterior(_scenario(scenario), posterior)
+    sc, _ = _with_posterior(_window(_scenario(scenario), window), posterior)
+    variants = []
     for p in policies:
-        if not isinstance(p, str | Path):
-            raise ScenarioError(f"compare: a policy is a bundled name or a policy file, not a "
-                                f"{type(p).__name__}; for scenario objects (e.g. "
-                                "Scenario.with_overrides) compare their parameters as rows of "
-                                "sim.evaluate, or give the policy's file")
+        if isinstance(p, Scenario):
+            p, _ = _with_posterior(p, posterior)
+        elif not isinstance(p, str | Path | dict):
+            raise ScenarioError(f"compare: a variant is a policy or scenario name, a path, a "
+                                f"Scenario or a dict of overrides, not a {type(p).__name__}")
+        variants.append(str(p) if isinstance(p, Path) else p)
     folder = _Folder(out, "compare")
-    res = run_compare(sc, [str(p) for p in policies], folder.path, runs=runs, seed=seed,
+    res = run_compare(sc, variants, folder.path, runs=runs, seed=seed,
                       backend=_backend(workers, scheduler, connect_timeout),
                       overwrite=overwrite, resume=resume, chunk_rows=chunk_size,
                       progress=progress,
@@ -390,7 +417,8 @@ def sweep(scenario: ScenarioLike, vary, *, runs: int = 100, seed: int = 0,
           scheduler: str | None = None, progress: bool | None = False,
           design: str = "lhs", samples: int | None = 64, out: str | Path | None = None,
           overwrite: bool = False, resume: bool = False, chunk_size: int | None = None,
-          connect_timeout: float = 10.0, draw: bool = True) -> SweepResult:
+          connect_timeout: float = 10.0, draw: bool = True,
+          window: str | tuple | None = None) -> SweepResult:
     """Run every parameter set of a design on the same replicates.
 
     Args:
@@ -415,7 +443,7 @@ def sweep(scenario: ScenarioLike, vary, *, runs: int = 100, seed: int = 0,
     from .experiments.sweep import run_sweep
     from .plots import draw_folder
 
-    sc, _ = _with_posterior(_scenario(scenario), posterior)
+    sc, _ = _with_posterior(_window(_scenario(scenario), window), posterior)
     varies = _varies(vary)
     folder = _Folder(out, "sweep")
     res = run_sweep(sc, varies, folder.path, design=design,
@@ -448,7 +476,8 @@ def sensitivity(scenario: ScenarioLike, vary, *, runs: int = 50, seed: int = 0,
                 calc_second_order: bool | None = None,
                 out: str | Path | None = None, overwrite: bool = False, resume: bool = False,
                 chunk_size: int | None = None,
-                connect_timeout: float = 10.0, draw: bool = True) -> SensitivityResult:
+                connect_timeout: float = 10.0, draw: bool = True,
+                window: str | tuple | None = None) -> SensitivityResult:
     """Sobol' indices (SALib) of outcomes over the varied parameters: a Saltelli design of
     ``samples x (D + 2)`` sets (or the caller's SALib sample), each run on the same
     replicates, evaluated in as few engine calls as the chunking allows.
@@ -486,7 +515,7 @@ def sensitivity(scenario: ScenarioLike, vary, *, runs: int = 50, seed: int = 0,
     from .experiments.sensitivity import run_sensitivity
     from .plots import draw_folder
 
-    sc, _ = _with_posterior(_scenario(scenario), posterior)
+    sc, _ = _with_posterior(_window(_scenario(scenario), window), posterior)
     varies, sample = _problem_varies(vary, sample)
     folder = _Folder(out, "sensitivity")
     res, idx = run_sensitivity(sc, varies, folder.path, list(outcomes or []), samples=samples,

@@ -115,6 +115,21 @@ class RunResult:
         return self.result.runs
 
     @cached_property
+    def outcomes(self) -> pd.DataFrame:
+        """One row per replicate, every outcome counted over the outcome window (from the
+        branch for a replay or forecast, unless ``window`` chose another; the whole run
+        otherwise): what the summary, tables and figures report.  ``.runs`` holds the
+        whole-run values under the outcomes' names and these as ``window_<name>``."""
+        from .experiments.outcomes import in_window
+
+        return in_window(self.runs)
+
+    @property
+    def window(self) -> tuple[dt.date, dt.date]:
+        """The outcome window, first and last day."""
+        return self.scenario.outcome_window()
+
+    @cached_property
     def bands(self) -> pd.DataFrame:
         """Per week and measure: mean, 5/25/50/75/95 % quantiles over replicates and
         P(week reaches rung >= k) (the rows of ``bands.parquet``)."""
@@ -166,12 +181,30 @@ class RunResult:
         from .plots.curves import plot_escalation_curves
 
         sc = self.scenario
+        record = None
+        if sc.branch is not None:
+            from .record.series import documented_weekly_attacks
+
+            record = documented_weekly_attacks(sc.start, sc.days, list(sc.groups))
         return _closed(plot_escalation_curves(
             self.bands, title or sc.name, sc.start, sc.end,
-            subtitle=self._subtitle("bands over replicates, week by week")))
+            subtitle=self._subtitle("bands over replicates, week by week; bottom: "
+                                    + sc.window_note().split(" (")[0]),
+            branch=sc.branch, record=record, runs=self.outcomes, window=self.window))
 
-    def plot_ladder(self, title: str | None = None):
-        """Probability that a week reaches each rung of the escalation ladder
+    def plot_ladder(self, title: str | None = None, rungs=(3, 4, 5, 6)):
+        """The probability of having reached each rung of the escalation ladder by a date,
+        counted over the outcome window, with 95 % intervals
+        (:func:`sim.plots.answer.plot_cumulative_rungs`)."""
+        from .plots.answer import plot_cumulative_rungs
+
+        sc = self.scenario
+        return _closed(plot_cumulative_rungs(
+            self.outcomes, title or sc.name, self.window,
+            subtitle=self._subtitle(sc.window_note().split(" (")[0]), rungs=rungs))
+
+    def plot_weekly_rungs(self, title: str | None = None):
+        """Probability that a week reaches each rung of the escalation ladder, week by week
         (:func:`sim.plots.analysis.plot_rung_probabilities`)."""
         from .plots.analysis import plot_rung_probabilities
 
@@ -185,13 +218,16 @@ class RunResult:
         """Cumulative US wounded and killed, mean and 5-95 % band
         (:func:`sim.plots.analysis.plot_cumulative_casualties`).  Needs ``weekly=True``."""
         from .plots.analysis import plot_cumulative_casualties
+        from .plots.folder import _from
 
         sc = self.scenario
         w = self._need_weekly("plot_casualties()")
+        a, b = self.window
         return _closed(plot_cumulative_casualties(
-            w[["replicate", "week", "week_start", "us_wounded", "us_killed"]],
-            title or sc.name, sc.start, sc.end,
-            subtitle=self._subtitle("line: mean, shaded: 5-95 % of runs")))
+            _from(w[["replicate", "week", "week_start", "us_wounded", "us_killed"]], a),
+            title or sc.name, a, b,
+            subtitle=self._subtitle(sc.window_note().split(" (")[0]
+                                    + "; line: mean, shaded: 5-95 % of runs")))
 
     def plot_branch(self, title: str | None = None,
                     window: tuple[str | dt.date, str | dt.date] | None = None):
@@ -444,39 +480,68 @@ class CompareResult:
         out.insert(2, "week_start", starts.loc[out["week"]].to_numpy())
         return out
 
+    @property
+    def window(self) -> tuple[dt.date, dt.date]:
+        """The outcome window every estimate counts."""
+        return self.scenario.outcome_window()
+
+    @cached_property
+    def outcomes(self) -> pd.DataFrame:
+        """One row per variant and replicate, every outcome over the outcome window."""
+        from .experiments.outcomes import in_window
+
+        return in_window(self.runs)
+
+    def headline(self, outcome: str = "direct_us_iran_fire") -> str:
+        """The answer as text: P(outcome by the end) per variant with its 95 % interval and
+        the paired difference from the reference."""
+        from .experiments.compare import format_headline
+
+        return format_headline(self.table, self.window[1], outcome)
+
     def _sub(self, what: str) -> str:
-        return (f"{self.n_runs:,} runs per policy, seed {self.seed}, common random numbers; "
-                f"{what}")
+        note = self.scenario.window_note().split(" (")[0]
+        return (f"{self.n_runs:,} runs per variant, seed {self.seed}, common random numbers; "
+                f"{note}; {what}")
+
+    def plot_differences(self, title: str | None = None):
+        """The lead figure: every outcome's paired difference from the reference with its
+        95 % interval (:func:`sim.plots.answer.plot_differences`)."""
+        from .plots.answer import plot_differences
+
+        return _closed(plot_differences(self.table, self.policies,
+                                        title or self.scenario.name,
+                                        subtitle=self._sub(f"reference: {self.policies[0]}")))
 
     def plot_outcomes(self, title: str | None = None):
         """Outcome distributions per policy and the paired differences from the reference
         (:func:`sim.plots.analysis.plot_policy_outcomes`)."""
         from .plots.analysis import plot_policy_outcomes
 
-        return _closed(plot_policy_outcomes(self.runs, self.table, self.policies,
+        return _closed(plot_policy_outcomes(self.outcomes, self.table, self.policies,
                                             title or self.scenario.name,
                                             subtitle=self._sub(f"reference: {self.policies[0]}")))
 
-    def plot_ladder_by_policy(self, title: str | None = None, rungs=(4, 6)):
-        """P(a week reaches rung k or above) over time, one line per policy
-        (:func:`sim.plots.analysis.plot_policy_rungs`)."""
-        from .plots.analysis import plot_policy_rungs
+    def plot_ladder_by_policy(self, title: str | None = None, rungs=(4, 5, 6)):
+        """P(the ladder reached rung k or above by a date), one line per variant with its
+        95 % interval, one panel per rung (:func:`sim.plots.answer.plot_cumulative_rungs`)."""
+        from .plots.answer import plot_cumulative_rungs
 
         sc = self.scenario
-        return _closed(plot_policy_rungs(self.weekly, self.policies, title or sc.name,
-                                         sc.start, sc.end, rungs=rungs,
-                                         subtitle=self._sub("share of runs whose highest rung "
-                                                            "in the week is at or above the "
-                                                            "rung")))
+        return _closed(plot_cumulative_rungs(self.outcomes, title or sc.name, self.window,
+                                             subtitle=self._sub("lines: share of runs"),
+                                             by="policy", order=self.policies, rungs=rungs))
 
     def plot_casualties(self, title: str | None = None):
         """Cumulative US wounded and killed per policy, mean and 5-95 % band
         (:func:`sim.plots.analysis.plot_cumulative_casualties`)."""
         from .plots.analysis import plot_cumulative_casualties
+        from .plots.folder import _from
 
+        a, b = self.window
         sc = self.scenario
-        return _closed(plot_cumulative_casualties(self.weekly, title or sc.name, sc.start,
-                                                  sc.end, by="policy",
+        return _closed(plot_cumulative_casualties(_from(self.weekly, a), title or sc.name, a,
+                                                  b, by="policy",
                                                   subtitle=self._sub("lines: mean, shaded: "
                                                                      "5-95 % of runs")))
 
@@ -592,9 +657,12 @@ class SensitivityResult(SweepResult):
     def model_output(self, outcome: str) -> np.ndarray:
         """The model output SALib analyses for ``outcome``: its mean over the replicates of
         each set, in the order of the sample (``ProblemSpec.set_results`` takes it)."""
-        if outcome not in self.runs.columns:
+        from .experiments.outcomes import in_window
+
+        runs = in_window(self.runs)
+        if outcome not in runs.columns:
             raise ValueError(f"unknown outcome {outcome!r}")
-        return (self.runs.groupby("set", sort=True)[outcome].mean()
+        return (runs.groupby("set", sort=True)[outcome].mean()
                 .to_numpy(dtype=np.float64))
 
     def plot_indices(self, title: str | None = None):

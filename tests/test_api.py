@@ -162,6 +162,7 @@ def test_parameters_table():
     assert streak.loc["militia.w_fear", "drawn"] and not streak.loc["us.trigger", "drawn"]
 
 
-def test_compare_refuses_a_scenario_object_as_a_policy_with_one_message(short):
-    with pytest.raises(ScenarioError, match="a policy is a bundled name or a policy file, not a Scenario"):
-        compare(short, ["answer_deaths", short.with_overrides({"us.trigger": "streak"})], runs=2)
+def test_compare_refuses_what_is_not_a_variant_with_one_message(short):
+    with pytest.raises(ScenarioError, match="a variant is a policy or scenario name, a path, "
+                                            "a Scenario or a dict of overrides, not a int"):
+        compare(short, ["answer_deaths", 3], runs=2)

@@ -68,6 +68,8 @@ def test_quickstart(executed):
     text = _text(nb)
     assert f"{RUNS} replicates per run" in text
     assert "**Answer.**" in text and "months with a published tally" in text
+    # the prose says what the run drew (computed, not typed)
+    assert "parameters drawn per replicate from the calibrated posterior" in text
 
 
 def test_compare_policies(executed):
@@ -79,6 +81,10 @@ def test_compare_policies(executed):
     answer = "\n".join(_outputs(nb, "text/markdown"))
     assert "direct US–Iran fire happens in" in answer
     assert all(p in answer for p in policies[1:])
+    # the mechanism, computed from the state variables of paired replicates, with its figure
+    assert len(_outputs(nb, "image/png")) >= 5
+    assert "**The mechanism.**" in answer and "attacks in Iraq change by" in answer
+    assert "mean grievance" in answer and "mean fear" in answer
 
 
 def test_calibration(executed):
@@ -86,7 +92,9 @@ def test_calibration(executed):
     assert len(_outputs(nb, "image/png")) >= 4  # posterior, fit x2, coverage
     text = _text(nb)
     assert "hold-out 2024" in text and "militia.w_campaign_war" in text
-    assert "**Answer.**" in "\n".join(_outputs(nb, "text/markdown"))
+    answer = "\n".join(_outputs(nb, "text/markdown"))
+    assert "**Answer.**" in answer
+    assert "inside the 50 % band (nominal: 90 % and 50 %)" in answer  # the hold-out's 50 % too
 
 
 @pytest.mark.skipif(not (ROOT / "scenarios" / "forecasts" / "forecast_2027.toml").is_file(),
@@ -98,6 +106,25 @@ def test_counterfactuals(executed):
     for phrase in ("No Soleimani strike", "Tower 22", "Forecast 2025-2027",
                    "answer every streak", "decapitation first"):
         assert phrase in answer
+
+
+def test_notebooks_run_outside_the_repository(tmp_path):
+    """`execute` runs a kernel in a fresh folder outside the repository (as for a copied
+    notebook), and no notebook reads its files from the working directory."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell("import os; print(os.getcwd())")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(nb, path)
+    cwd = nbformat.read(execute(path), as_version=4).cells[0].outputs[0]["text"].strip()
+    assert not Path(cwd).resolve().is_relative_to(ROOT)
+    for name in ("01_quickstart", "02_compare_policies", "03_calibration",
+                 "04_counterfactuals"):
+        code = "".join(c.source for c in nbformat.read(NB / f"{name}.ipynb", as_version=4).cells
+                       if c.cell_type == "code")
+        assert "Path.cwd()" not in code and "from sim.paths import" in code, name
 
 
 def test_kernel_is_this_interpreter(tmp_path):

@@ -52,10 +52,10 @@ _friendly = friendly_errors
               help="Only regenerate report.md and figures/ from the posterior in --out.")
 @click.option("--report-reps", "reps", default=None, type=click.IntRange(10, 100_000),
               help="Replicates for the report (default 400; 60 with --quick).")
-@click.option("--out", default=CAL_DIR, show_default=True,
-              type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for posterior.parquet, point_estimate.json, the manifest and the "
-                   "report.")
+                   "report [default: results/<scenario>-calibration; the committed "
+                   "calibration is regenerated only with --out calibration].")
 @click.option("--record", "record_dir", default=CAL_DIR, show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Folder holding events.csv and tallies.csv.")
@@ -67,8 +67,10 @@ def calibrate_cmd(scenario, seed, quick, minutes, particles, fit_reps, report_on
     """Fit the model to the documented record up to 2023-12-31 (2024 is the hold-out): a
     tempered SMC sampler over a kernel synthetic likelihood of every tally window (bounds,
     ranges and scopes as the record gives them; see docs/calibration.md).  Writes
-    posterior.parquet, point_estimate.json, calibration_manifest.json and report.md to --out;
-    with --report, regenerates report.md and figures/ only."""
+    posterior.parquet, point_estimate.json, calibration_manifest.json and report.md to --out
+    (default: results/<scenario>-calibration, never the repository's calibration/ unless
+    --out says so); with --report, regenerates report.md and figures/ only (by default from
+    a copy of the committed calibration)."""
     return _friendly(_calibrate)(scenario, seed, quick, report_only, reps, out, record_dir,
                                  quiet, overwrite, minutes, particles, fit_reps)
 
@@ -78,11 +80,29 @@ def _calibrate(scenario, seed, quick, report_only, reps, out, record_dir, quiet,
     from ..experiments.store import check_calibration_folder, folder_lock
 
     sc = _load(scenario)
+    default = out is None
+    if default:
+        from .common import default_out
+
+        out = default_out(sc.name, "calibration")
     out = Path(out)
     with folder_lock(out):
         check_calibration_folder(out, sc.name, overwrite)
+        if report_only and default and not (out / "posterior.parquet").is_file():
+            _start_from_committed(out)
         _fit(sc, seed, quick, report_only, reps, out, record_dir, quiet, minutes, particles,
              fit_reps)
+
+
+def _start_from_committed(out: Path) -> None:
+    """``--report`` into the default folder: start it from the committed calibration
+    (its posterior, point estimate and manifest are copied, never moved)."""
+    import shutil
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("posterior.parquet", "point_estimate.json", "calibration_manifest.json"):
+        if (CAL_DIR / name).is_file():
+            shutil.copy2(CAL_DIR / name, out / name)
 
 
 def _load(scenario):
@@ -180,10 +200,12 @@ def res_budget(budget, quick: bool) -> dict:
 
 @click.command("validate")
 @click.argument("scenario", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--calibration", "cal_dir", default=CAL_DIR, show_default=True,
+@click.option("--calibration", "cal_dir", default=None,
               type=click.Path(file_okay=False, path_type=Path),
               help="Folder of the calibration to score (its posterior.parquet); the scores, "
-                   "validation.json, and the refreshed report.md are written there.")
+                   "validation.json, and the refreshed report.md are written there "
+                   "[default: results/<scenario>-calibration, where `escalation calibrate` "
+                   "writes; --calibration calibration scores the committed one].")
 @click.option("--record", "record_dir", default=CAL_DIR, show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Folder holding events.csv and tallies.csv.")
@@ -214,12 +236,21 @@ def _validate(scenario, cal_dir, record_dir, reps, seed, backtests, backtest_min
               quiet):
     from ..calibration.report import make_report
     from ..calibration.validate import run_validation
+    from ..errors import ScenarioError
     from ..experiments.store import folder_lock
     from ..record.load import load_record
     from ..scenario.posterior import load_posterior
 
     sc = _load(scenario)
+    if cal_dir is None:
+        from .common import default_out
+
+        cal_dir = default_out(sc.name, "calibration")
     cal_dir = Path(cal_dir)
+    if not (cal_dir / "posterior.parquet").is_file():
+        raise ScenarioError(f"{cal_dir}: no calibration here (no posterior.parquet): run "
+                            "`escalation calibrate`, or pass --calibration calibration to "
+                            "score the committed one")
     record = load_record(record_dir)
     post = load_posterior(cal_dir / "posterior.parquet")
     from ..calibration.fit import Budget

@@ -158,23 +158,34 @@ def sweep(scenario, vary, design, samples, runs, seed, out, workers, scheduler,
 
 
 def sets_text(res, limit: int = 20) -> str:
-    """The per-set summary as a short table."""
+    """The per-set summary as a short table: each mean or probability with its 95 %
+    interval (counted over the outcome window)."""
     s = res.sets
     keys = list(res.design.columns)
-    cols = [("attacks_mean", "attacks", "{:>9.1f}"), ("us_killed_mean", "US killed", "{:>10.2f}"),
-            ("escalation_score_mean", "esc.score", "{:>10.1f}"),
-            ("p_direct_us_iran_fire", "P(fire)", "{:>8.3f}"),
-            ("p_us_fatality", "P(death)", "{:>9.3f}")]
+    cols = [("attacks_mean", "attacks", "{:.1f}"), ("us_killed_mean", "US killed", "{:.2f}"),
+            ("escalation_score_mean", "esc. score", "{:.0f}"),
+            ("p_direct_us_iran_fire", "P(fire)", "{:.3f}"),
+            ("p_us_fatality", "P(death)", "{:.3f}")]
+
+    def cell(r, c, fmt):
+        lo, hi = (f"{c}_lo", f"{c}_hi")
+        if lo in r and hi in r:
+            return f"{fmt.format(r[c])} [{fmt.format(r[lo])}, {fmt.format(r[hi])}]"
+        return fmt.format(r[c])
+
+    rows = [[cell(r, c, fmt) for c, _, fmt in cols] for _, r in s.head(limit).iterrows()]
+    cw = [max(len(lab), *(len(x[j]) for x in rows)) + 2 for j, (_, lab, _) in enumerate(cols)]
     w = [max(10, len(k) + 1) for k in keys]
     head = "  set " + "".join(f"{k:>{wk}}" for k, wk in zip(keys, w, strict=True)) + \
-        "".join(f"{lab:>{len(fmt.format(0)) }}" for _, lab, fmt in cols)
+        "".join(f"{lab:>{n}}" for (_, lab, _), n in zip(cols, cw, strict=True))
     lines = [head]
-    for _, r in s.head(limit).iterrows():
+    for (_, r), cells in zip(s.head(limit).iterrows(), rows, strict=True):
         lines.append(f"  {int(r['set']):>3} " + "".join(
             f"{r[k]:>{wk}.4g}" for k, wk in zip(keys, w, strict=True)) +
-            "".join(fmt.format(r[c]) for c, _, fmt in cols))
+            "".join(f"{x:>{n}}" for x, n in zip(cells, cw, strict=True)))
     if len(s) > limit:
         lines.append(f"  ... {len(s) - limit} more sets in sets.parquet")
+    lines.append("  [95 % interval: of the mean for counts, Wilson for probabilities]")
     return "\n".join(lines)
 
 
@@ -228,29 +239,44 @@ def sensitivity(scenario, vary, samples, outcomes, runs, seed, out, workers, sch
 
 @click.command()
 @_scenario_arg
-@click.option("--policy", "-p", "policies", multiple=True, metavar="NAME|FILE",
-              help="A bundled policy (scenarios/policies/NAME.toml) or a policy file; repeat. "
-                   "The first is the reference.")
+@click.option("--policy", "-p", "--variant", "policies", multiple=True,
+              metavar="NAME|FILE",
+              help="A variant, repeat (the first is the reference): a bundled policy or a "
+                   "policy file (parameters only, dated with [policy] from or not: applied "
+                   "on top of SCENARIO), or a bundled scenario or scenario file that changes "
+                   "more (timeline, shocks, a counterfactual: run as written, same dates).")
+@click.option("--window", metavar="START:END",
+              help="Count every estimate over these days (dates YYYY-MM-DD, either side may "
+                   "be empty; 'all': the whole run) [default: from the branch for a replay "
+                   "or forecast, else the whole run].")
 @_run_options(default_runs=1000)
 @_friendly
-def compare(scenario, policies, runs, seed, out, workers, scheduler, connect_timeout,
+def compare(scenario, policies, window, runs, seed, out, workers, scheduler, connect_timeout,
             chunk_size, resume, overwrite, no_plot, quiet):
-    """Compare policies on SCENARIO (default: the baseline) with common random numbers: every
-    policy runs the same seed and replicates, and differences from the FIRST policy are
-    estimated per replicate (paired 95 % intervals). Writes comparison.csv/.parquet,
-    runs.parquet (with a policy column), weekly.parquet, manifest.json and figures.
+    """Compare policies and scenario variants on SCENARIO (default: the baseline) with common
+    random numbers: every variant runs the same seed and replicates, and differences from
+    the FIRST are estimated per replicate (paired 95 % intervals). For a replay or forecast
+    every estimate counts the free period from the branch. Prints P(direct US-Iran fire by
+    the end) first; writes comparison.csv/.parquet, runs.parquet (with a policy column),
+    weekly.parquet, manifest.json and figures (the lead figure: differences.png).
 
     \b
     Example:
+      escalation compare forecast_2027 --policy answer_deaths \\
+          --policy answer_every_streak --runs 1000
       escalation compare --policy answer_deaths --policy answer_every_streak \\
           --policy no_retaliation --runs 1000 --out results/policies
     """
     from ..api import compare as api_compare
-    from ..experiments.compare import format_table
+    from ..experiments.compare import format_headline, format_table
 
     sc = _load(scenario)
+    if window is not None:
+        sc = sc.with_window(window)
     _check_backend(workers, scheduler)
-    out = out if out is not None else default_out(sc.name, "compare")
+    name = sc.name if window is None else (
+        f"{sc.name}-window-{sc.outcome_window()[0]}-{sc.outcome_window()[1]}")
+    out = out if out is not None else default_out(name, "compare")
     try:
         res = api_compare(sc, list(policies), runs=runs, seed=seed, workers=workers,
                           scheduler=scheduler, connect_timeout=connect_timeout, resume=resume,
@@ -259,8 +285,12 @@ def compare(scenario, policies, runs, seed, out, workers, scheduler, connect_tim
     except KeyboardInterrupt:
         _interrupted(out)
     if not quiet:
-        click.echo(f"{sc.name}: {len(policies)} policies x {runs:,} runs, seed {seed} "
-                   "(common random numbers)\n")
+        click.echo(f"{sc.name}: {len(policies)} variants x {runs:,} runs, seed {seed} "
+                   "(common random numbers)")
+        click.echo(f"outcomes {sc.window_note()}\n")
+        head = format_headline(res.table, sc.outcome_window()[1])
+        if head:
+            click.echo(head + "\n")
         click.echo(format_table(res.table))
         click.echo(f"\nwrote {out}/")
         _echo_figures(res.figures, quiet)

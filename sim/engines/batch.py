@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..model import day as cycle
-from ..model.ladder import finish, peak_rung
+from ..model.ladder import finish, peak_rung, window_result
 from ..model.measures import DAILY, RUNG
 from ..model.params import ParamTable
 from ..model.setup import Setup
@@ -114,4 +114,4 @@ class BatchEngine:
         return ChunkResult(replicates,
                            None if weekly is None else weekly.transpose(2, 0, 1),
                            st.ladder.first_day, st.ladder.rung_days, st.us.drawdown_day, daily,
-                           traces, totals=totals.T, hist=hist)
+                           traces, totals=totals.T, hist=hist).set_window(window_result(st))

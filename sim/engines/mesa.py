@@ -23,7 +23,7 @@ import numpy as np
 
 from ..model import day as cycle
 from ..model.day import Owner, Phase
-from ..model.ladder import finish
+from ..model.ladder import finish, window_result
 from ..model.measures import DAILY, RUNG
 from ..model.params import ParamTable
 from ..model.setup import Setup
@@ -266,4 +266,5 @@ class EscalationModel(mesa.Model):
         return ChunkResult(np.array([self.replicate]), weekly,
                            self.state.ladder.first_day.copy(),
                            self.state.ladder.rung_days.copy(),
-                           self.state.us.drawdown_day.copy(), daily[None].astype(np.int32), None)
+                           self.state.us.drawdown_day.copy(), daily[None].astype(np.int32), None
+                           ).set_window(window_result(self.state))

@@ -42,6 +42,10 @@ class ChunkResult:
         traces: optional ``{name: (R, D) or (R, D, G) float64}``.
         totals: optional int64 ``(R, len(DAILY))``: sums over the run (``rung``: the peak).
         hist: optional int64 ``(len(DAILY), W, HIST_BINS)``: weekly histograms.
+        window_totals, window_first_day, window_rung_days: the same as ``totals``,
+            ``first_day`` and ``rung_days`` counted over the outcome window only
+            (:attr:`sim.model.setup.Setup.window`); ``None`` when the window is the whole
+            run (then they equal the whole-run values).
     """
 
     replicates: np.ndarray
@@ -53,6 +57,17 @@ class ChunkResult:
     traces: dict[str, np.ndarray] | None = None
     totals: np.ndarray | None = None
     hist: np.ndarray | None = None
+    window_totals: np.ndarray | None = None
+    window_first_day: np.ndarray | None = None
+    window_rung_days: np.ndarray | None = None
+    window_days: np.ndarray | None = None
+
+    def set_window(self, window: tuple | None) -> ChunkResult:
+        """Attach the window tallies (:func:`sim.model.ladder.window_result`)."""
+        if window is not None:
+            (self.window_totals, self.window_first_day, self.window_rung_days,
+             self.window_days) = window
+        return self
 
     def run_totals(self) -> np.ndarray:
         """``(R, len(DAILY))`` totals over the run (``rung``: the peak rung)."""
@@ -79,6 +94,20 @@ class ChunkResult:
         top = int(used[-1]) + 1 if used.size else 1
         self.hist = np.ascontiguousarray(self.hist[:, :, :top])
         return self
+
+
+def concat_chunks(parts: list[ChunkResult]) -> ChunkResult:
+    """One chunk from several (replicates in the given order); per-week histograms and
+    daily arrays are not kept."""
+    def cat(name):
+        vals = [getattr(p, name) for p in parts]
+        return None if any(v is None for v in vals) else np.concatenate(vals)
+
+    return ChunkResult(cat("replicates"), cat("weekly"), cat("first_day"), cat("rung_days"),
+                       cat("drawdown_day"), window_totals=cat("window_totals"),
+                       window_first_day=cat("window_first_day"),
+                       window_rung_days=cat("window_rung_days"),
+                       window_days=parts[0].window_days if parts else None)
 
 
 def weekly_histograms(weekly: np.ndarray) -> np.ndarray:

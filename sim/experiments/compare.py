@@ -1,12 +1,23 @@
-"""Policy comparison on common random numbers.
+"""Policy and scenario-variant comparison on common random numbers.
 
 Every policy runs the same scenario with the same seed and replicate indices, so replicate
 ``j`` under policy A and under policy B face the same random draws until the policies make
 them diverge.  Differences are then estimated per replicate (paired), which gives intervals
 much narrower than comparing two independent samples.
 
-A policy is a bundled name or a path to a policy TOML (:mod:`sim.scenario.policies`); its
-settings are applied on top of the compared SCENARIO.
+A variant is one of:
+
+* a policy: a bundled name or a path to a policy TOML (:mod:`sim.scenario.policies`), which
+  sets parameters only (dated with ``[policy] from`` or not); its settings are applied on top
+  of the compared SCENARIO;
+* a scenario file that changes more (a timeline, shocks, groups, a replay: a counterfactual
+  or a forecast variant, bundled name or path), run as written;
+* a :class:`~sim.scenario.Scenario` object, run as it is;
+* a dict of overrides ``{"us.trigger": "streak", "from": "2025-07-01", "name": "..."}``
+  applied on top of the compared SCENARIO (``from``: a dated policy; ``name``: its label).
+
+Every variant must cover the compared scenario's dates; its outcomes are counted over the
+compared scenario's outcome window, so that every row answers the same question.
 """
 
 from __future__ import annotations
@@ -19,13 +30,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import ScenarioError
 from ..scenario import Scenario
-from ..scenario.policies import policy_path, resolve_policy
+from ..scenario.policies import is_policy_file, policy_path, resolve_policy
 from ..scenario.provenance import run_inputs
+from ..scenario.scenario import bundled_scenarios, load_scenario
 from .backends import Backend
 from .designs import SweepError
 from .execution import Execution, run_job
-from .outcomes import OUTCOMES, label, outcomes_in
+from .outcomes import OUTCOMES, in_window, label, outcomes_in
 from .store import atomic_folder, check_target, folder_lock, write_manifest
 from .tasks import Chunk, Job
 
@@ -40,13 +53,85 @@ def _unique(labels: list[str]) -> list[str]:
     return out
 
 
+@dataclass
+class Variant:
+    """A resolved variant: its label, the scenario it runs, and how it was given."""
+
+    label: str
+    scenario: Scenario
+    kind: str  # policy | scenario | object | overrides
+    source: str
+    settings: dict = field(default_factory=dict)
+
+
+def _is_bundled_scenario(text: str) -> bool:
+    from ..scenario.policies import bundled_policies
+
+    return text in bundled_scenarios() and text not in bundled_policies()
+
+
+def resolve_variant(spec, base: Scenario) -> Variant:
+    """A variant (policy name or file, scenario name or file, ``Scenario``, dict of
+    overrides) resolved against the compared scenario ``base``."""
+    if isinstance(spec, Scenario):
+        return _fit_to_base(Variant(spec.name, spec, "object", "Scenario object"), base)
+    if isinstance(spec, dict):
+        over = dict(spec)
+        name = str(over.pop("name", "") or over.pop("label", ""))
+        start = over.pop("from", None)
+        sc = base.with_overrides(over, from_date=start, source="overrides")
+        label = name or ", ".join(f"{k}={v}" for k, v in over.items()) or base.name
+        if start is not None and not name:
+            label += f" from {start}"
+        settings = {**over, **({"from": str(start)} if start is not None else {})}
+        return Variant(label, sc, "overrides", "dict of overrides", settings)
+    if not isinstance(spec, str | Path):
+        raise ScenarioError(f"compare: a variant is a policy or scenario name, a path, a "
+                            f"Scenario or a dict of overrides, not a {type(spec).__name__}")
+    text = str(spec)
+    if _is_bundled_scenario(text):
+        path = bundled_scenarios()[text]
+    else:
+        try:  # a bundled policy or an existing file
+            path = policy_path(text)
+        except ScenarioError as exc:
+            others = [n for n in bundled_scenarios() if _is_bundled_scenario(n)]
+            raise ScenarioError(f"{exc}; or a bundled scenario as a variant: "
+                                f"{', '.join(others)}") from None
+    if is_policy_file(path):
+        label, sc, settings = resolve_policy(text, base)
+        return Variant(label, sc, "policy", str(path), settings)
+    sc = load_scenario(path)
+    if not base.posterior:
+        sc.posterior = ""
+    return _fit_to_base(Variant(sc.name, sc, "scenario", str(path)), base)
+
+
+def _fit_to_base(v: Variant, base: Scenario) -> Variant:
+    """A variant run as written: on the base's dates, counted over the base's window."""
+    sc = v.scenario
+    if (sc.start, sc.end) != (base.start, base.end):
+        raise ScenarioError(f"compare: variant {v.label!r} ({v.source}) runs {sc.start} to "
+                            f"{sc.end}, the compared scenario {base.start} to {base.end}; a "
+                            "comparison needs the same dates (extend the compared scenario's "
+                            "file, or compare it as a policy)")
+    if sc.outcome_window() != base.outcome_window():
+        sc = sc.with_window(base.outcome_window())
+    v.scenario = sc
+    return v
+
+
 def comparison_table(runs: pd.DataFrame, policies: list[str]) -> pd.DataFrame:
     """Per outcome and policy: the estimate with its 95 % interval, and the paired difference
     from the FIRST policy with its 95 % interval (mean difference +/- 1.96 sd / sqrt(R), on the
     0/1 indicators for probabilities).  ``diff_half_width_unpaired`` is what the interval's
-    half-width would be for two independent samples (1.96 sqrt(var_A/R + var_B/R))."""
+    half-width would be for two independent samples (1.96 sqrt(var_A/R + var_B/R)).
+
+    Outcomes are read over the outcome window (:func:`sim.experiments.outcomes.in_window`)."""
+    runs = in_window(runs)
     rows = []
-    shown = outcomes_in("compare")  # probabilities first: the headline outcomes
+    shown = [c for c in outcomes_in("compare")  # probabilities first: the headline outcomes
+             if c in runs.columns]  # (a table written before an outcome was shown lacks it)
     for col in sorted(shown, key=lambda c: not OUTCOMES[c].is_probability):
         o = OUTCOMES[col]
         what = "probability" if o.is_probability else f"mean {o.unit} per run"
@@ -69,6 +154,31 @@ def comparison_table(runs: pd.DataFrame, policies: list[str]) -> pd.DataFrame:
                          "diff_half_width_paired": half,
                          "diff_half_width_unpaired": unpaired})
     return pd.DataFrame(rows)
+
+
+HEADLINE = "direct_us_iran_fire"
+"""The outcome the tool exists for: it heads every comparison."""
+
+
+def format_headline(table: pd.DataFrame, end, outcome: str = HEADLINE) -> str:
+    """The answer in a few lines: P(outcome by ``end``) per variant with its 95 % interval,
+    and the paired difference from the reference with its 95 % interval."""
+    t = table[table["outcome"] == outcome]
+    if t.empty:
+        return ""
+    policies = list(t["policy"])
+    w = max(24, max(len(p) for p in policies) + 2)
+    o = OUTCOMES[outcome]
+    lines = [f"P({o.label} by {end}), with 95 % intervals:"]
+    for _, r in t.iterrows():
+        est = f"{r['estimate']:.3f} [{max(r['ci_lo'], 0):.3f}, {min(r['ci_hi'], 1):.3f}]"
+        if r["policy"] == policies[0]:
+            lines.append(f"  {r['policy']:<{w}}{est}   (reference)")
+            continue
+        sig = "" if r["diff_lo"] <= 0 <= r["diff_hi"] else " *"
+        lines.append(f"  {r['policy']:<{w}}{est}   paired difference {r['diff']:+.3f} "
+                     f"[{r['diff_lo']:+.3f}, {r['diff_hi']:+.3f}]{sig}")
+    return "\n".join(lines)
 
 
 def format_table(table: pd.DataFrame) -> str:
@@ -131,27 +241,35 @@ class CompareResult:
     execution: Execution | None = None
 
 
-def run_compare(sc: Scenario, policies: list[str], out: str | Path, runs: int = 1000,
+def run_compare(sc: Scenario, policies: list, out: str | Path, runs: int = 1000,
                 seed: int = 0, backend: Backend | None = None, resume: bool = False,
                 overwrite: bool = False, chunk_rows: int | None = None,
                 progress: bool | None = None,
                 draw: Callable[[Path], list[Path]] | None = None,
                 on_chunk: Callable[[Chunk], None] | None = None) -> CompareResult:
-    """Run SCENARIO under each policy (same seed and replicates) and write the folder:
+    """Run SCENARIO under each variant (same seed and replicates) and write the folder:
     ``runs.parquet`` (with a ``policy`` column), ``weekly.parquet``, ``comparison.csv`` /
-    ``comparison.parquet``, ``manifest.json`` and the figures."""
+    ``comparison.parquet``, ``manifest.json`` and the figures.  ``policies``: the variants
+    (:func:`resolve_variant`), the first the reference."""
     if len(policies) < 2:
         raise SweepError("give at least two --policy (the first is the reference)")
     out = Path(out)
     backend = backend or Backend()
-    resolved = [resolve_policy(p, sc) for p in policies]
-    labels = _unique([r[0] for r in resolved])
-    scenarios = [r[1] for r in resolved]
+    resolved = [resolve_variant(p, sc) for p in policies]
+    labels = _unique([v.label for v in resolved])
+    scenarios = [v.scenario for v in resolved]
+    window = sc.outcome_window()
     job = Job("compare", scenarios, runs, seed, weekly=WEEKLY_MEASURES, labels=labels,
               inputs=run_inputs(sc, bool(sc.posterior)))
     fields = {"kind": "compare", "fingerprint": job.fingerprint(), "scenario": sc.to_dict(),
-              "policies": labels, "policy_files": [str(policy_path(p)) for p in policies],
-              "policy_settings": {lab: r[2] for lab, r in zip(labels, resolved, strict=True)},
+              "policies": labels, "policy_files": [v.source for v in resolved],
+              "policy_settings": {lab: v.settings
+                                  for lab, v in zip(labels, resolved, strict=True)},
+              "variants": [{"label": lab, "kind": v.kind, "source": v.source,
+                            "scenario": v.scenario.name}
+                           for lab, v in zip(labels, resolved, strict=True)],
+              "window": [window[0].isoformat(), window[1].isoformat()],
+              "window_note": sc.window_note(),
               "seed": seed, "runs": runs, "inputs": job.inputs}
     check_target(out, fields, overwrite, resume)  # refuse before touching anything
     with folder_lock(out):

@@ -35,7 +35,7 @@ from ..scenario import Scenario, build_params
 from .backends import Backend, Executor
 from .designs import SweepError
 from .execution import Execution, run_job
-from .outcomes import OUTCOMES, numeric_outcomes
+from .outcomes import OUTCOMES, in_window, numeric_outcomes
 from .tasks import Chunk, Job, auto_chunk_rows, make_task, plan_chunks
 
 
@@ -183,7 +183,8 @@ def summarise_rows(parts: pd.DataFrame, design: pd.DataFrame, outcomes: list[str
     """Per design row: the design's values, ``replicates``, and for every outcome its
     estimate over the replicates (``<outcome>``: the mean; for a 0/1 outcome the
     probability) with a Monte Carlo interval at ``level`` (``<outcome>_lo``,
-    ``<outcome>_hi``).
+    ``<outcome>_hi``), counted over the outcome window (from the branch of a replay or a
+    forecast by default).
 
     Means get the normal interval mean +/- z sd / sqrt(R) (NaN with one replicate);
     probabilities the Wilson score interval, which stays inside [0, 1] and is not empty at
@@ -192,6 +193,7 @@ def summarise_rows(parts: pd.DataFrame, design: pd.DataFrame, outcomes: list[str
     if not 0 < level < 1:
         raise SweepError(f"level must be between 0 and 1, not {level}")
     z = NormalDist().inv_cdf(0.5 + level / 2)
+    parts = in_window(parts)
     g = parts.groupby("set", sort=True)[outcomes]
     mean = g.mean().to_numpy(dtype=np.float64)
     sd = g.std(ddof=1).to_numpy(dtype=np.float64)

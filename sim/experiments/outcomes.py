@@ -63,12 +63,24 @@ class Outcome:
 
 
 class _Context:
-    """What ``derive`` functions read: the chunk, the start date, the columns so far."""
+    """What ``derive`` functions read: the chunk, the start date, the columns so far, and the
+    tallies they count (``totals``, ``first_day``, ``rung_days``, ``drawdown_day``): over the
+    whole run, or with ``window`` over the outcome window only."""
 
-    def __init__(self, chunk: ChunkResult, start: dt.date):
+    def __init__(self, chunk: ChunkResult, start: dt.date, window: bool = False):
         self.chunk, self.start = chunk, start
-        self.totals = chunk.run_totals()
         self.columns: dict[str, np.ndarray] = {}
+        if window and chunk.window_totals is not None:
+            a, b = (int(x) for x in chunk.window_days)
+            self.totals = chunk.window_totals
+            self.first_day = chunk.window_first_day
+            self.rung_days = chunk.window_rung_days
+            dd = chunk.drawdown_day
+            self.drawdown_day = np.where((dd >= a) & (dd <= b), dd, -1)
+        else:
+            self.totals = chunk.run_totals()
+            self.first_day, self.rung_days = chunk.first_day, chunk.rung_days
+            self.drawdown_day = chunk.drawdown_day
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
@@ -91,11 +103,15 @@ def _registry() -> dict[str, Outcome]:
     out: dict[str, Outcome] = {}
     shown = {"attacks": {_SUMMARY, _COMPARE, _SWEEP}, "us_wounded": {_SUMMARY, _SWEEP},
              "us_killed": {_SUMMARY, _COMPARE, _SWEEP}, "us_strikes": {_SUMMARY, _COMPARE, _SWEEP},
-             "israeli_strikes": {_SUMMARY, _SWEEP}}
+             "israeli_strikes": {_SUMMARY, _SWEEP},
+             # where attacks go (a drawdown moves them from Iraq to Syria)
+             "attacks_iraq": {_COMPARE}, "attacks_syria": {_COMPARE},
+             "attacks_embassy": {_COMPARE}, "attacks_jordan": {_COMPARE},
+             "attacks_israel": {_COMPARE}}
     for name, m in MEASURES.items():
         if name == "rung":
             continue
-        out[name] = Outcome(m.label, m.unit, f"{m.doc}, summed over the run", "count",
+        out[name] = Outcome(m.label, m.unit, f"{m.doc}, summed over the days counted", "count",
                             _total(name), frozenset(shown.get(name, ())))
     out["iran_direct_attacks"] = Outcome(
         "Iranian direct attacks", "attacks", "days Iran fires directly at US forces or Israel",
@@ -107,17 +123,17 @@ def _registry() -> dict[str, Outcome]:
         out[f"first_day_rung_{k}"] = Outcome(
             f"first day at rung {k}+", "date",
             f"the first day at or above rung {k} ({LADDER[k]}); empty if never", "date",
-            lambda c, k=k: c.date_of(c.chunk.first_day[:, k]))
+            lambda c, k=k: c.date_of(c.first_day[:, k]))
     for k in range(1, N_RUNGS):
         out[f"days_rung_ge_{k}"] = Outcome(
             f"days at rung {k}+", "days", f"days at or above rung {k} ({LADDER[k]})", "days",
-            lambda c, k=k: np.cumsum(c.chunk.rung_days[:, ::-1], axis=1)[:, ::-1][:, k]
+            lambda c, k=k: np.cumsum(c.rung_days[:, ::-1], axis=1)[:, ::-1][:, k]
             .astype(np.int64),
             frozenset({_COMPARE, _SWEEP}) if k == 4 else frozenset())
     out["escalation_score"] = Outcome(
         "escalation score", "weighted rung-days",
         "days at each rung weighted 0, 1, 2, 4, ... 64 (convex, after Rivera et al. 2024)",
-        "score", lambda c: c.chunk.rung_days @ SCORE_WEIGHTS,
+        "score", lambda c: c.rung_days @ SCORE_WEIGHTS,
         frozenset({_SUMMARY, _COMPARE, _SWEEP}))
     out["direct_us_iran_fire"] = Outcome(
         "direct US-Iran fire", "probability",
@@ -127,9 +143,9 @@ def _registry() -> dict[str, Outcome]:
     out["us_drawdown"] = Outcome(
         "US drawdown from Iraq", "probability",
         "whether the US drew down from Iraq (forced by sovereignty pressure, or scheduled)",
-        "flag", lambda c: c.chunk.drawdown_day >= 0, frozenset({_SUMMARY, _SWEEP}))
+        "flag", lambda c: c.drawdown_day >= 0, frozenset({_SUMMARY, _SWEEP}))
     out["drawdown_date"] = Outcome("drawdown date", "date", "the day of the drawdown, if any",
-                                   "date", lambda c: c.date_of(c.chunk.drawdown_day))
+                                   "date", lambda c: c.date_of(c.drawdown_day))
     out["us_fatality"] = Outcome(
         "at least one US fatality", "probability", "whether any American was killed", "flag",
         lambda c: c["us_killed"] > 0, frozenset({_SUMMARY, _COMPARE, _SWEEP}))
@@ -165,15 +181,50 @@ def axis_label(name: str) -> str:
     return o.axis_label if o is not None else name.replace("_", " ")
 
 
+WINDOW_PREFIX = "window_"
+"""Per-replicate tables hold every outcome twice: over the whole run under its own name
+(``attacks``), and over the outcome window as ``window_<name>`` (``window_attacks``).
+Summaries, tables and figures read the window (:func:`in_window`)."""
+
+
+def window_column(name: str) -> str:
+    """The column of outcome ``name`` counted over the outcome window."""
+    return WINDOW_PREFIX + name
+
+
 def totals_frame(chunk: ChunkResult, start: dt.date) -> pd.DataFrame:
-    """Per-replicate outcomes of a chunk: ``replicate`` and one column per entry of
-    :data:`OUTCOMES`."""
+    """Per-replicate outcomes of a chunk: ``replicate``, one column per entry of
+    :data:`OUTCOMES` over the whole run, then the same over the outcome window
+    (``window_<name>``; equal to the whole-run column when the window is the run)."""
     import pandas as pd
     ctx = _Context(chunk, start)
     for name, o in OUTCOMES.items():
         ctx.columns[name] = o.derive(ctx)
-    df = pd.DataFrame({"replicate": chunk.replicates.astype(np.int64), **ctx.columns})
+    if chunk.window_totals is None:
+        win = {window_column(k): v for k, v in ctx.columns.items()}
+    else:
+        wctx = _Context(chunk, start, window=True)
+        for name, o in OUTCOMES.items():
+            wctx.columns[name] = o.derive(wctx)
+        win = {window_column(k): v for k, v in wctx.columns.items()}
+    df = pd.DataFrame({"replicate": chunk.replicates.astype(np.int64), **ctx.columns, **win})
     return df
+
+
+def in_window(df: pd.DataFrame) -> pd.DataFrame:
+    """A per-replicate table with every outcome counted over the outcome window, under the
+    outcome's own name (the whole-run columns left out); a table without window columns
+    (written before they existed) is returned as it is.
+
+    This is what every summary, comparison, sweep and figure reads.
+    """
+    wcols = [c for c in df.columns if c.startswith(WINDOW_PREFIX)
+             and c[len(WINDOW_PREFIX):] in OUTCOMES]
+    if not wcols:
+        return df
+    names = {c: c[len(WINDOW_PREFIX):] for c in wcols}
+    keep = [c for c in df.columns if c not in OUTCOMES and c not in names]
+    return df[keep + wcols].rename(columns=names)
 
 
 def weekly_frame(chunk: ChunkResult, start: dt.date) -> pd.DataFrame:
@@ -234,4 +285,5 @@ class Summary:
 
 
 __all__ = ["OUTCOMES", "Outcome", "Summary", "totals_frame", "weekly_frame", "label",
+           "in_window", "window_column", "WINDOW_PREFIX",
            "axis_label", "outcomes_in", "numeric_outcomes", "weekly_histograms"]

@@ -109,8 +109,10 @@ def run_fingerprint(sc: Scenario, runs: int, seed: int, engine: str, weekly: boo
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _saved(cp: Checkpoint, runs: int) -> dict[int, tuple[dict, ChunkResult]]:
-    """The usable saved chunks of a checkpointed run, by first replicate (no overlaps)."""
+def _saved(cp: Checkpoint, runs: int, windowed: bool = False
+           ) -> dict[int, tuple[dict, ChunkResult]]:
+    """The usable saved chunks of a checkpointed run, by first replicate (no overlaps;
+    ``windowed``: only chunks that carry the outcome window's tallies)."""
     from .store import read_run_chunk, saved_chunks
 
     out: dict[int, tuple[dict, ChunkResult]] = {}
@@ -120,7 +122,8 @@ def _saved(cp: Checkpoint, runs: int) -> dict[int, tuple[dict, ChunkResult]]:
     for meta, part in sorted(found, key=lambda r: r[0]["rep0"]):
         a, b = meta["rep0"], meta["rep1"]
         if meta.get("fingerprint") != cp.fingerprint or not 0 <= a < b <= runs \
-                or any(x < b and a < y for x, y in taken):
+                or any(x < b and a < y for x, y in taken) \
+                or (windowed and part.window_totals is None):
             continue
         taken.append((a, b))
         out[a] = (meta, part)
@@ -198,7 +201,7 @@ def run_scenario(sc: Scenario, runs: int = 1000, seed: int = 0, engine: str = "b
 
         size = max(1, min(size, checkpoint_rows(days, engine)))
         if checkpoint.resume:
-            saved = _saved(checkpoint, runs)
+            saved = _saved(checkpoint, runs, setup.window is not None)
     chunks = _chunks(runs, size, [(m["rep0"], m["rep1"]) for m, _ in saved.values()])
     workers = max(1, min(workers, len(chunks)))
     summary = Summary(sc.start, setup.weeks)

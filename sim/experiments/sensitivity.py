@@ -34,7 +34,7 @@ from ..errors import suggest as _suggest
 from ..scenario import Scenario
 from .backends import Backend
 from .designs import SweepError, Vary, _round_ints, check_varies
-from .outcomes import numeric_outcomes
+from .outcomes import in_window, numeric_outcomes
 from .sweep import SweepResult, run_sweep
 from .tasks import Chunk
 
@@ -166,7 +166,7 @@ def sobol_indices(varies: list[Vary], sets: pd.DataFrame, runs: pd.DataFrame,
     the outcome over its replicates; the bootstrap is seeded with ``seed`` (0 included)."""
     from SALib.analyze import sobol as sobol_analyze
 
-    means = runs.groupby("set")[outcomes].mean().sort_index()
+    means = in_window(runs).groupby("set")[outcomes].mean().sort_index()
     rows = []
     for o in outcomes:
         y = means[o].to_numpy(dtype=float)
@@ -242,4 +242,28 @@ def format_indices(idx: pd.DataFrame) -> str:
         lines.append("")
     lines.append("S1: share of the variance due to the parameter alone; ST: including its "
                  "interactions. +/-: 95 % bootstrap half-width.")
+    for w in sobol_warnings(idx):
+        lines.append(f"warning: {w}")
     return "\n".join(lines)
+
+
+def sobol_warnings(idx: pd.DataFrame) -> list[str]:
+    """Plain warnings for indices that cannot be read at face value: an index or its 95 %
+    interval outside [0, 1] (too few samples for the estimator), or an interval that spans
+    zero (the parameter's effect is not distinguished from none)."""
+    out = []
+    for _, r in idx.iterrows():
+        for s in ("S1", "ST"):
+            v, lo, hi = r[s], r[f"{s}_lo"], r[f"{s}_hi"]
+            if not np.isfinite(v):
+                continue
+            where = f"{r['outcome']}, {r['parameter']}: {s} = {v:.2f} [{lo:.2f}, {hi:.2f}]"
+            if v < 0 or v > 1:
+                out.append(f"{where}: the index leaves [0, 1] (too few samples for the "
+                           "estimator; raise --samples)")
+            elif lo < 0 < hi:
+                out.append(f"{where}: the interval spans zero (the effect is not "
+                           "distinguished from none; raise --samples or --runs)")
+            elif hi > 1:
+                out.append(f"{where}: the interval leaves [0, 1] (raise --samples)")
+    return out

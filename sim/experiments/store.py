@@ -678,7 +678,9 @@ def write_run_chunk(path: Path, part: ChunkResult, meta: dict) -> None:
     import numpy as np
 
     arrays = {k: getattr(part, k) for k in ("replicates", "weekly", "first_day", "rung_days",
-                                            "drawdown_day", "totals", "hist")
+                                            "drawdown_day", "totals", "hist", "window_totals",
+                                            "window_first_day", "window_rung_days",
+                                            "window_days")
               if getattr(part, k) is not None}
     arrays["meta"] = np.array(json.dumps(meta))
 
@@ -701,7 +703,10 @@ def read_run_chunk(path: Path) -> tuple[dict, ChunkResult] | None:
             get = {k: z[k] for k in z.files if k != "meta"}
         part = ChunkResult(get["replicates"], get.get("weekly"), get["first_day"],
                            get["rung_days"], get["drawdown_day"], totals=get.get("totals"),
-                           hist=get.get("hist"))
+                           hist=get.get("hist"), window_totals=get.get("window_totals"),
+                           window_first_day=get.get("window_first_day"),
+                           window_rung_days=get.get("window_rung_days"),
+                           window_days=get.get("window_days"))
         n = meta["rep1"] - meta["rep0"]
         ok = len(part.replicates) == n and all(
             len(a) == n for a in (part.first_day, part.rung_days, part.drawdown_day))

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..scenario import Scenario
@@ -22,27 +23,41 @@ from .backends import Backend
 from .designs import SweepError, Vary, make_design
 from .evaluate import check_design, design_job, replicate_frame, run_design
 from .execution import Execution
-from .outcomes import OUTCOMES, outcomes_in
+from .outcomes import OUTCOMES, in_window, outcomes_in
 from .store import atomic_folder, check_target, folder_lock, write_manifest
 from .tasks import Chunk
 
 
 def summarise_sets(runs: pd.DataFrame, keys: list[str], by: str = "set") -> pd.DataFrame:
-    """Per set: the varied values, replicates, mean / 5 % / 95 % of the sweep table's
-    outcomes and the probability of its 0/1 outcomes (P = mean of the indicator); see
+    """Per set: the varied values, replicates, mean (with its 95 % interval, ``_mean_lo`` /
+    ``_mean_hi``) / 5 % / 95 % of the sweep table's outcomes and the probability of its 0/1
+    outcomes (P = mean of the indicator, Wilson 95 % interval ``p_<name>_lo`` / ``_hi``),
+    counted over the outcome window; see
     :data:`sim.experiments.outcomes.OUTCOMES` (``tables`` containing ``sweep``)."""
+    runs = in_window(runs)
     g = runs.groupby(by, sort=True)
     out = g[keys].first() if keys else pd.DataFrame(index=g.size().index)
-    out["replicates"] = g.size()
+    n = g.size()
+    out["replicates"] = n
     shown = outcomes_in("sweep")
+    z = 1.959963984540054
     for col in shown:
         if not OUTCOMES[col].is_probability:
-            out[f"{col}_mean"] = g[col].mean()
+            mean, sd = g[col].mean(), g[col].std(ddof=1)
+            half = z * sd / np.sqrt(n)
+            out[f"{col}_mean"] = mean
+            out[f"{col}_mean_lo"] = mean - half  # 95 % interval of the mean
+            out[f"{col}_mean_hi"] = mean + half
             out[f"{col}_q05"] = g[col].quantile(0.05)
             out[f"{col}_q95"] = g[col].quantile(0.95)
     for col in shown:
         if OUTCOMES[col].is_probability:
-            out[f"p_{col}"] = g[col].mean()
+            p = g[col].mean()
+            centre = (p + z * z / (2 * n)) / (1 + z * z / n)  # Wilson 95 % interval
+            w = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+            out[f"p_{col}"] = p
+            out[f"p_{col}_lo"] = np.clip(centre - w, 0, 1)
+            out[f"p_{col}_hi"] = np.clip(centre + w, 0, 1)
     return out.reset_index()
 
 

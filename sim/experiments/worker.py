@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..engines.outcomes import ChunkResult
+from ..engines.outcomes import ChunkResult, concat_chunks
 from ..model.params import ParamTable
 from ..model.setup import Setup
 
@@ -36,11 +36,7 @@ def simulate_chunk(setup: Setup, engine: str, seed: int, reps: np.ndarray, param
         results.append(m.result())
         if progress is not None:
             progress(m.days)
-    return ChunkResult(np.concatenate([r.replicates for r in results]),
-                       np.concatenate([r.weekly for r in results]),
-                       np.concatenate([r.first_day for r in results]),
-                       np.concatenate([r.rung_days for r in results]),
-                       np.concatenate([r.drawdown_day for r in results]))
+    return concat_chunks(results)
 
 
 def run_chunk(args: tuple) -> ChunkResult:

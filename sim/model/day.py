@@ -76,12 +76,31 @@ def begin_day(st: State) -> None:
     """The day's drivers and replay switch; the day's counts and scratch set to zero."""
     st.drv = st.setup.drivers[st.day]
     st.replaying = st.day <= st.setup.replay.until
+    if st.p.changes:
+        adopt_dated_changes(st)
     st.counts.fill(0)
     st.wounded.fill(0)
     st.killed.fill(0)
     st.strike_tier.fill(0)
     st.direct_on_us.fill(False)
     st.attacks_today = []
+
+
+def adopt_dated_changes(st: State) -> None:
+    """A dated policy: from its day on, a change's parameter values replace the run's, and
+    whatever the actors derived from their parameters (codes, rates, decay factors) is
+    derived again.  Runs at the start of the day, so the day itself runs under the new
+    values."""
+    due = [c for c in st.p.changes if c.day == st.day]
+    if not due:
+        return
+    for change in due:
+        st.p.adopt(change)
+    for module in ACTOR_MODULES.values():
+        derive = getattr(module, "derive", None)
+        if derive is not None:
+            derive(st)
+    st.decays = decay_factors(st)
 
 
 def tally_attacks(st: State) -> None:
@@ -143,18 +162,25 @@ def turns() -> list[tuple[Owner, tuple[Phase, ...]]]:
 def new_state(setup: Setup, params: ParamTable, seed: int, replicates: np.ndarray) -> State:
     """The state of ``replicates`` on the first morning: every actor's ``init``, the decay
     factors of every decaying variable."""
+    if params.changes:  # a dated change replaces values: never in the caller's table
+        params = params.private()
     st = State(setup, params, seed, replicates)
     for module in (*ACTOR_MODULES.values(), ladder):
         module.init(st)
     st.attacks_today = []
-    st.decays = []
+    st.decays = decay_factors(st)
+    return st
+
+
+def decay_factors(st: State) -> list[tuple[object, str, np.ndarray]]:
+    """``(namespace, attribute, daily factor)`` of every decaying state variable."""
+    out = []
     for name, module in ACTOR_MODULES.items():
         space = getattr(st, name)
         for attr, key in module.DECAYS:
             per_group = getattr(space, attr).ndim == 2
-            st.decays.append((space, attr, decay_factor(st.pg(key) if per_group
-                                                        else st.p[key])))
-    return st
+            out.append((space, attr, decay_factor(st.pg(key) if per_group else st.p[key])))
+    return out
 
 
 def step(st: State) -> np.ndarray:

@@ -6,6 +6,9 @@ leaders or Iranian personnel killed); 6 direct state-on-state fire (Iran on US f
 US on Iranian territory); 7 sustained direct war (the third direct-fire day within 30 days).
 Per replicate the ladder keeps the first day each rung was reached and the days spent at
 each rung; the escalation score weighs rung k by 2^(k-1) (convex, after Rivera et al. 2024).
+When the run's outcome window is not the whole run (a replay's free period, ``--window``), the
+ladder keeps the same bookkeeping, and the day's counts, for the days inside the window
+(``window_*``), so that both engines count the window the same way.
 """
 
 from __future__ import annotations
@@ -63,6 +66,10 @@ def init(st: State) -> None:
     s.direct_fire_days = np.full((n, 3), -NO_DAY, dtype=np.int64)
     # rung k's first day is set when the day's level reaches k (never for k = 0, calm)
     s.rung_index = np.concatenate([[N_RUNGS + 1], np.arange(1, N_RUNGS)])[None, :]
+    if st.setup.window is not None:
+        s.window_first_day = np.full((n, N_RUNGS), -1, dtype=np.int32)
+        s.window_rung_days = np.zeros((n, N_RUNGS), dtype=np.int32)
+        s.window_totals = np.zeros(st.counts.shape, dtype=np.int64)
 
 
 def record(st: State) -> None:
@@ -84,6 +91,14 @@ def record(st: State) -> None:
         fd = s.first_day[up]
         fd[(fd < 0) & (s.rung_index <= level[:, None])] = day
         s.first_day[up] = fd
+    window = st.setup.window
+    if window is not None and window[0] <= day <= window[1]:
+        s.window_totals += c
+        if up.size:
+            s.window_rung_days[up, level] += 1
+            fd = s.window_first_day[up]
+            fd[(fd < 0) & (s.rung_index <= level[:, None])] = day
+            s.window_first_day[up] = fd
 
 
 def peak_rung(st: State) -> np.ndarray:
@@ -95,3 +110,19 @@ def finish(st: State, days: int) -> None:
     """After ``days`` simulated days: the calm days are the days at no other rung."""
     s = st.ladder
     s.rung_days[:, 0] = days - s.rung_days[:, 1:].sum(axis=1)
+    window = st.setup.window
+    if window is not None:
+        inside = max(0, min(days - 1, window[1]) - window[0] + 1)
+        s.window_rung_days[:, 0] = inside - s.window_rung_days[:, 1:].sum(axis=1)
+        s.window_totals[RUNG] = (s.window_first_day >= 0).sum(axis=1)
+
+
+def window_result(st: State) -> tuple | None:
+    """``(totals (R, M), first_day (R, 8), rung_days (R, 8), (first, last day))`` over the
+    outcome window after :func:`finish` (``totals``' rung column: the peak rung in the
+    window), or ``None`` when the window is the whole run."""
+    if st.setup.window is None:
+        return None
+    s = st.ladder
+    return (s.window_totals.T.copy(), s.window_first_day.copy(), s.window_rung_days.copy(),
+            np.array(st.setup.window, dtype=np.int64))

@@ -340,11 +340,18 @@ def init(st: State) -> None:
     s.launched = np.zeros((n, g), dtype=np.int64)
     s.actor = rnd.MILITIA + np.arange(g)
     s.codes = [int(a) for a in s.actor]
+    derive(st)
+    s.mask_israel = np.repeat(p.theatre_mask[None, :, _ISRAEL], n, axis=0)
+
+
+def derive(st: State) -> None:
+    """What the groups derive from their parameters: the static part of the attack
+    log-rate and the Hawkes kernel's daily decay (again after a dated change)."""
+    s, p = st.militia, st.p
     s.static_rate = static_log_rate(st.pg("militia.attack_log_rate_base"),
                                     p.traits["rate_offset"], st.pg("militia.w_boldness"),
                                     p.traits["boldness"])
     s.hawkes_decay = np.exp(-1.0 / st.pg("militia.hawkes_memory_days"))
-    s.mask_israel = np.repeat(p.theatre_mask[None, :, _ISRAEL], n, axis=0)
 
 
 def stock_share(st: State) -> np.ndarray:

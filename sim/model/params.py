@@ -17,6 +17,27 @@ TRAIT_NAMES: tuple[str, ...] = ("alignment", "boldness", "rate_offset", "initial
 """The numeric group traits held as ``(R, G)`` arrays (theatres are a mask)."""
 
 
+@dataclass(frozen=True)
+class DatedChange:
+    """Parameters that take new values from a day on (a dated policy).
+
+    Attributes:
+        day: the day index (from the scenario start) from which the values hold.
+        values: ``{"section.name": float64 array (R,)}``, encoded as in :class:`ParamTable`.
+    """
+
+    day: int
+    values: dict[str, np.ndarray]
+
+    def take(self, rows: np.ndarray) -> DatedChange:
+        return DatedChange(self.day, {k: v[rows] for k, v in self.values.items()})
+
+
+STARTING_VALUES: frozenset[str] = frozenset({"militia.initial_capability_scale",
+                                             "us.troops_iraq"})
+"""Parameters that set a starting state: a dated change cannot take effect later."""
+
+
 @dataclass
 class ParamTable:
     """Per-replicate parameters for R replicates.
@@ -25,11 +46,15 @@ class ParamTable:
         values: ``{"section.name": float64 array (R,)}``; enum codes and day indices included.
         traits: ``{trait: (R, G) array}`` for :data:`TRAIT_NAMES`.
         theatre_mask: ``(G, 5)`` 0/1 array, the theatres each group operates in.
+        changes: dated changes, in order of their day (:class:`DatedChange`): from its day
+            on, a change's values replace the table's (applied by
+            :func:`sim.model.day.begin_day`, the same in both engines).
     """
 
     values: dict[str, np.ndarray]
     traits: dict[str, np.ndarray]
     theatre_mask: np.ndarray
+    changes: tuple[DatedChange, ...] = ()
     _per_group: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
@@ -57,7 +82,20 @@ class ParamTable:
     def take(self, rows: np.ndarray) -> ParamTable:
         """The table restricted to the given replicate rows."""
         return ParamTable({k: v[rows] for k, v in self.values.items()},
-                          {k: v[rows] for k, v in self.traits.items()}, self.theatre_mask)
+                          {k: v[rows] for k, v in self.traits.items()}, self.theatre_mask,
+                          tuple(c.take(rows) for c in self.changes))
+
+    def private(self) -> ParamTable:
+        """A copy whose values a run may replace (a dated change) without touching this
+        table (the arrays are shared until replaced)."""
+        return ParamTable(dict(self.values), dict(self.traits), self.theatre_mask,
+                          self.changes)
+
+    def adopt(self, change: DatedChange) -> None:
+        """Replace the values a dated change sets (call on a :meth:`private` copy)."""
+        for key, arr in change.values.items():
+            self.values[key] = arr
+            self._per_group.pop(key, None)
 
     def row(self, r: int) -> ParamTable:
         """A one-replicate table (what the Mesa engine uses)."""
@@ -65,4 +103,5 @@ class ParamTable:
 
     def __getstate__(self):  # the per-group cache is not worth sending to a worker
         return {"values": self.values, "traits": self.traits,
-                "theatre_mask": self.theatre_mask, "_per_group": {}}
+                "theatre_mask": self.theatre_mask, "changes": self.changes,
+                "_per_group": {}}

@@ -248,6 +248,13 @@ def init(st: State) -> None:
     s.high_sov_days = np.zeros(n, dtype=np.int64)
     s.drawdown_day = np.full(n, -1, dtype=np.int64)
     s.presence_iraq = p["us.troops_iraq"].copy()
+    derive(st)
+
+
+def derive(st: State) -> None:
+    """The US doctrine's codes as integers: trigger, tiers, scheduled drawdown day (again
+    after a dated change)."""
+    s, p = st.us, st.p
     s.trigger = p["us.trigger"].astype(np.int64)
     s.first_tier = p["us.first_tier"].astype(np.int64)
     s.max_tier = p["us.max_tier"].astype(np.int64)

@@ -22,11 +22,8 @@ import pandas as pd  # noqa: E402
 from ..experiments.outcomes import axis_label  # noqa: E402
 from ..model.ladder import LADDER  # noqa: E402
 from .curves import _mark_events  # noqa: E402
+from .style import PALETTE, RUNG_COLORS  # noqa: E402
 
-PALETTE = ("#3b6ea5", "#d1495b", "#2e8b57", "#e3a21a", "#6a0dad", "#00798c", "#8c564b",
-           "#7f7f7f")
-RUNG_COLORS = {1: "#bdbdbd", 2: "#8fb3d9", 3: "#3b6ea5", 4: "#e3a21a", 5: "#d1495b",
-               6: "#6a0dad", 7: "#222222"}
 
 def _finish(fig, path):
     if path is not None:
@@ -160,11 +157,15 @@ def plot_cumulative_casualties(weekly: pd.DataFrame, title: str, start: dt.date,
                 _panel_title(ax, what)
             elif i == 0:
                 ax.set_title(str(g), fontsize=10, loc="left", color=color)
-            ax.set_ylim(bottom=0)
             _mark_events(ax, start, end, labels=(nc == 1))
             _date_axis(ax, start, end)
             ax.tick_params(axis="x", labelsize=8)
             _tidy(ax)
+    for row in axes:  # every panel of a row fits every group (a shared y axis)
+        top = max(float(np.nanmax(c.get_paths()[0].vertices[:, 1])) if c.get_paths() else 0
+                  for ax in row for c in ax.collections if hasattr(c, "get_paths"))
+        for ax in row:
+            ax.set_ylim(0, max(top * 1.03, 1))
     axes[0, -1].legend(loc="upper left", bbox_to_anchor=(0.0, 0.8), fontsize=8,
                        frameon=False)
     if nc > 1:
@@ -324,8 +325,9 @@ def plot_sweep_response(runs: pd.DataFrame, keys: list[str], title: str,
             mean = g.mean().to_numpy()
             if prob:
                 n = g.size().to_numpy()
-                half = 1.96 * np.sqrt(mean * (1 - mean) / np.maximum(n, 1))
-                lo, hi = np.clip(mean - half, 0, 1), np.clip(mean + half, 0, 1)
+                from .reach import wilson  # not empty at 0 or 1, unlike the normal one
+
+                lo, hi = wilson(mean, np.maximum(n, 1))
                 band = "95 % interval"
             else:
                 lo, hi = g.quantile(0.05).to_numpy(), g.quantile(0.95).to_numpy()
@@ -362,6 +364,11 @@ def plot_sobol(idx: pd.DataFrame, title: str, path: str | Path | None = None,
                subtitle: str = ""):
     """Sobol indices as bars: first order (S1) and total (ST) per parameter, one panel per
     outcome, with 95 % bootstrap intervals."""
+    idx = idx.copy()
+    for s in ("S1", "ST"):
+        if f"{s}_lo" not in idx.columns:
+            idx[f"{s}_lo"] = idx[s] - idx[f"{s}_conf"]
+            idx[f"{s}_hi"] = idx[s] + idx[f"{s}_conf"]
     outcomes = list(dict.fromkeys(idx["outcome"]))
     params = list(dict.fromkeys(idx["parameter"]))
     fig, axes = plt.subplots(1, len(outcomes), figsize=(max(6, 0.9 * len(params) + 3) *
@@ -371,8 +378,8 @@ def plot_sobol(idx: pd.DataFrame, title: str, path: str | Path | None = None,
     w = 0.38
     for ax, o in zip(axes[0], outcomes, strict=True):
         t = idx[idx["outcome"] == o].set_index("parameter").loc[params]
-        for off, s, color, lab in ((-w / 2, "S1", "#3b6ea5", "first order (S1)"),
-                                   (w / 2, "ST", "#d1495b", "total (ST)")):
+        for off, s, color, lab in ((-w / 2, "S1", PALETTE[0], "first order (S1)"),
+                                   (w / 2, "ST", PALETTE[1], "total (ST)")):
             ax.bar(pos + off, t[s], w, color=color, alpha=0.8, label=lab,
                    yerr=t[f"{s}_conf"], capsize=3, error_kw={"lw": 0.8})
         ax.axhline(0, color="0.3", lw=0.6)
@@ -380,11 +387,28 @@ def plot_sobol(idx: pd.DataFrame, title: str, path: str | Path | None = None,
         ax.set_title(axis_label(o).replace("\n", " "), fontsize=10, loc="left")
         _tidy(ax)
     axes[0, 0].set_ylabel("Sobol index (share of variance)")
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper right", ncol=2, fontsize=9, frameon=False,
-               bbox_to_anchor=(0.99, 1 - 0.3 / fig.get_figheight()))
+    axes[0, 0].legend(loc="upper right", ncol=2, fontsize=8.5, frameon=True, framealpha=0.9,
+                      edgecolor="none")
     top = float(np.nanmax(np.r_[idx["ST_hi"].to_numpy(), idx["S1_hi"].to_numpy(), 1.0]))
-    axes[0, 0].set_ylim(min(0.0, float(np.nanmin(idx["S1_lo"]))), max(1.05, top))
+    low = min(0.0, float(np.nanmin(np.r_[idx["S1_lo"].to_numpy(), idx["ST_lo"].to_numpy()])))
+    top = max(1.1, top + 0.05 * (top - low))
+    axes[0, 0].set_ylim(low - 0.05 * (top - low) if low < 0 else -0.02, top)
+    for ax in axes[0]:  # where an index cannot be: outside [0, 1] (collections, not bars)
+        tr = ax.get_yaxis_transform()
+        ax.fill_between([0, 1], 1.0, max(1.05, top) + 1, transform=tr, color="0.88", lw=0,
+                        zorder=0)
+        ax.fill_between([0, 1], low - 1, 0.0, transform=tr, color="0.88", lw=0, zorder=0)
+    from ..experiments.sensitivity import sobol_warnings
+
+    warns = sobol_warnings(idx)
+    if warns:
+        shown = warns[:6] + ([f"... and {len(warns) - 6} more"] if len(warns) > 6 else [])
+        fig.text(0.01, 0.005, "Warning: read these indices with care (grey: outside [0, 1], "
+                 "where no index can be):\n" + "\n".join(shown),
+                 fontsize=8, color=PALETTE[5], ha="left", va="bottom")
+        bottom = (0.3 + 0.16 * (len(shown) + 1)) / fig.get_figheight()
+    else:
+        bottom = 0.0
     top = _title(fig, f"Sensitivity: {title}", subtitle)
-    fig.tight_layout(rect=(0, 0, 1, top))
+    fig.tight_layout(rect=(0, bottom, 1, top))
     return _finish(fig, path)

@@ -10,6 +10,7 @@ import numpy as np
 from ..record.series import documented_weekly_attacks
 from ..scenario import Scenario
 from .curves import _finish, _mark_events
+from .style import BAND, BRANCH, RECORD
 
 
 def plot_branch(bands, sc: Scenario | dict, path: str | Path | None = None,
@@ -22,7 +23,8 @@ def plot_branch(bands, sc: Scenario | dict, path: str | Path | None = None,
         sc: the scenario (with ``replay_until``), or its manifest form (``to_dict()``).
         path: save a PNG there (optional).
         title: figure title (default: the scenario's name and description).
-        window: dates to show (default: one year either side of the branch).
+        window: dates to show (default: a year of the record before the branch, then the
+            whole free period to the end).
     """
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
@@ -38,32 +40,37 @@ def plot_branch(bands, sc: Scenario | dict, path: str | Path | None = None,
     after = x >= np.datetime64(branch) - np.timedelta64(6, "D") if branch else np.ones(len(x),
                                                                                        bool)
     ax.fill_between(x[after], b["q05"].to_numpy()[after], b["q95"].to_numpy()[after],
-                    step="post", color="#3b6ea5", alpha=0.18, label="simulated, 90 % of runs")
+                    step="post", color=BAND, alpha=0.18, label="simulated, 90 % of runs")
     ax.fill_between(x[after], b["q25"].to_numpy()[after], b["q75"].to_numpy()[after],
-                    step="post", color="#3b6ea5", alpha=0.38, label="simulated, 50 % of runs")
-    ax.step(x[after], b["q50"].to_numpy()[after], where="post", color="#3b6ea5", lw=1.2,
+                    step="post", color=BAND, alpha=0.38, label="simulated, 50 % of runs")
+    ax.step(x[after], b["q50"].to_numpy()[after], where="post", color=BAND, lw=1.2,
             label="simulated median")
-    ax.step(x, doc[:len(x)], where="post", color="black", lw=1.1,
+    ax.step(x, doc[:len(x)], where="post", color=RECORD, lw=1.1,
             label="documented (events + published tallies)")
     if branch:
-        ax.axvline(np.datetime64(branch), color="#b22222", lw=1.5)
-        ax.text(np.datetime64(branch), 0.97, f"  branch {branch}", color="#b22222",
+        ax.axvline(np.datetime64(branch), color=BRANCH, lw=1.5)
+        ax.text(np.datetime64(branch), 0.97,
+                f"  replayed to {branch}, free from {branch + dt.timedelta(days=1)}",
+                color=BRANCH,
                 transform=ax.get_xaxis_transform(), va="top", fontsize=9)
-    lo, hi = window or ((branch - dt.timedelta(days=365), branch + dt.timedelta(days=365))
+    lo, hi = window or ((branch - dt.timedelta(days=365), sc.end)  # the whole free period
                         if branch else (sc.start, sc.end))
     lo, hi = max(lo, sc.start), min(hi, sc.end)
     ax.set_xlim(np.datetime64(lo), np.datetime64(hi))
     _mark_events(ax, lo, hi)
     ax.set_ylim(bottom=0)
     ax.set_ylabel("militia attacks on US forces per week")
+    if (hi - lo).days > 3 * 365:
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.legend(loc="upper right", fontsize=8, frameon=True, framealpha=0.9, edgecolor="none")
     ax.grid(axis="y", color="0.9")
     ax.spines[["top", "right"]].set_visible(False)
     n = int(bands["replicates"].iloc[0])
     fig.suptitle(title or f"Branch from the record: {sc.name}", x=0.01, ha="left", fontsize=12)
-    fig.text(0.01, 0.93, (sc.description + f"  ({n:,} runs)")[:160], fontsize=8.5, color="0.35")
-    fig.tight_layout(rect=(0, 0, 1, 0.92))
+    fig.text(0.01, 0.915, (sc.description + f"  ({n:,} runs)")[:160], fontsize=8.5,
+             color="0.35")
+    fig.tight_layout(rect=(0, 0, 1, 0.90))
     return _finish(fig, path)
 
 

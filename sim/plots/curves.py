@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ..model.ladder import LADDER  # noqa: E402
@@ -28,7 +29,7 @@ KEY_EVENTS: list[tuple[str, str]] = [
 ]
 """Documented events marked on time axes (see calibration/events.csv for sources)."""
 
-BAND = "#3b6ea5"
+from .style import BAND, BRANCH, PALETTE, RECORD, RUNG_COLORS  # noqa: E402
 
 
 def _mark_events(ax, start, end, labels=True):
@@ -50,9 +51,13 @@ def _finish(fig, path):
 
 
 def plot_escalation_curves(bands: pd.DataFrame, title: str, start: dt.date, end: dt.date,
-                           path: str | Path | None = None, subtitle: str = ""):
-    """Weekly attacks on US forces with 50 % and 90 % bands, expected strikes per week, and the
-    probability that a week reaches each ladder rung; documented key events marked.
+                           path: str | Path | None = None, subtitle: str = "",
+                           branch: dt.date | None = None, record=None,
+                           runs: pd.DataFrame | None = None,
+                           window: tuple[dt.date, dt.date] | None = None):
+    """Weekly attacks on US forces with 50 % and 90 % bands, expected strikes per week, and
+    the cumulative probability of having reached each ladder rung by a date (counted over the
+    outcome window, with 95 % intervals); documented key events marked.
 
     Args:
         bands: the weekly bands table (:meth:`sim.experiments.outcomes.Summary.bands`).
@@ -60,6 +65,11 @@ def plot_escalation_curves(bands: pd.DataFrame, title: str, start: dt.date, end:
         start, end: the scenario's dates.
         path: where to save a PNG (optional).
         subtitle: a line under the title (runs, seed, engine).
+        branch: the first free day of a replay: the replayed weeks are drawn as the record
+            (``record``: documented weekly attacks), the branch marked.
+        runs: per-replicate outcomes over the window (first day at each rung): the bottom
+            panel; without them, the weekly P(a week reaches the rung).
+        window: the outcome window (default: the whole run).
     """
     b = bands.copy()
     b["week_start"] = pd.to_datetime(b["week_start"])
@@ -71,22 +81,30 @@ def plot_escalation_curves(bands: pd.DataFrame, title: str, start: dt.date, end:
                              gridspec_kw={"height_ratios": [2.2, 1.2, 1.4]})
     a = m("attacks")
     x = a["week_start"]
+    free = (x >= pd.Timestamp(branch) - pd.Timedelta(days=6)).to_numpy() if branch else \
+        np.ones(len(x), bool)
     ax = axes[0]
-    ax.fill_between(x, a["q05"], a["q95"], step="post", color=BAND, alpha=0.18,
-                    label="90 % of runs")
-    ax.fill_between(x, a["q25"], a["q75"], step="post", color=BAND, alpha=0.38,
-                    label="50 % of runs")
-    ax.step(x, a["q50"], where="post", color=BAND, lw=1.2, label="median")
-    ax.step(x, a["mean"], where="post", color="black", lw=0.8, ls="--", label="mean")
+    ax.fill_between(x[free], a["q05"][free], a["q95"][free], step="post", color=BAND,
+                    alpha=0.18, label="90 % of runs")
+    ax.fill_between(x[free], a["q25"][free], a["q75"][free], step="post", color=BAND,
+                    alpha=0.38, label="50 % of runs")
+    ax.step(x[free], a["q50"][free], where="post", color=BAND, lw=1.2, label="median")
+    ax.step(x[free], a["mean"][free], where="post", color="black", lw=0.8, ls="--",
+            label="mean")
+    if branch is not None and record is not None:
+        rec = np.asarray(record, dtype=float)[:len(x)]
+        before = ~free | (x < pd.Timestamp(branch)).to_numpy()
+        ax.step(x[before], rec[before], where="post", color=RECORD, lw=1.0,
+                label="documented record (replayed)")
     ax.set_ylabel("militia attacks on US forces\nper week")
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     _mark_events(ax, start, end)
     ax.set_ylim(bottom=0)
 
     ax = axes[1]
-    for name, color, label in (("us_strikes", "#b22222", "US retaliatory strikes"),
-                               ("israeli_strikes", "#2e8b57", "Israeli interdiction strikes"),
-                               ("iran_direct_attacks_us", "#ff8c00",
+    for name, color, label in (("us_strikes", PALETTE[5], "US retaliatory strikes"),
+                               ("israeli_strikes", PALETTE[2], "Israeli interdiction strikes"),
+                               ("iran_direct_attacks_us", PALETTE[3],
                                 "Iranian direct attacks on US forces")):
         s = m(name)
         ax.step(s["week_start"], s["mean"], where="post", color=color, lw=1.0, label=label)
@@ -96,15 +114,41 @@ def plot_escalation_curves(bands: pd.DataFrame, title: str, start: dt.date, end:
     ax.set_ylim(bottom=0)
 
     ax = axes[2]
-    r = m("rung")
-    colors = {3: "#999999", 4: "#e3a21a", 5: "#d1495b", 6: "#6a0dad"}
-    for k, color in colors.items():
-        ax.step(r["week_start"], r[f"p_rung_ge_{k}"], where="post", color=color, lw=1.0,
-                label=f"rung {k}+ ({LADDER[k]})")
-    ax.set_ylabel("probability a week\nreaches the rung")
-    ax.set_ylim(0, None)
-    ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=2)
+    if runs is not None:
+        from .reach import cumulative_reach, wilson
+
+        wa, wb = window or (start, end)
+        day = np.timedelta64(1, "D")
+        dates = np.arange(np.datetime64(wa, "D"), np.datetime64(wb, "D") + day, 7 * day)
+        for k in (3, 4, 5, 6):
+            p = cumulative_reach(runs, k, dates)
+            lo, hi = wilson(p, len(runs))
+            xd = pd.to_datetime(dates)
+            ax.fill_between(xd, lo, hi, step="post", color=RUNG_COLORS[k], alpha=0.18, lw=0)
+            ax.step(xd, p, where="post", color=RUNG_COLORS[k], lw=1.4,
+                    label=f"rung {k}+ ({LADDER[k]}): {p[-1]:.2f} by {wb}")
+        ax.set_ylabel(f"P(reached the rung\nby the date), from {wa}")
+        ax.set_ylim(0, 1.0)
+    else:
+        r = m("rung")
+        for k in (3, 4, 5, 6):
+            ax.step(r["week_start"], r[f"p_rung_ge_{k}"], where="post", color=RUNG_COLORS[k],
+                    lw=1.0, label=f"rung {k}+ ({LADDER[k]})")
+        ax.set_ylabel("probability a week\nreaches the rung")
+        ax.set_ylim(0, None)
+    if branch is not None or runs is None:  # (before a branch the panel is empty)
+        ax.legend(loc="upper left", fontsize=8, frameon=False, ncol=2)
+    else:  # the curves rise from the lower left: the legend goes between them
+        ax.legend(loc="center", bbox_to_anchor=(0.5, 0.6), fontsize=8, frameon=True,
+                  framealpha=0.9,
+                  edgecolor="none", ncol=2)
     _mark_events(ax, start, end, labels=False)
+    if branch is not None:
+        for axx in axes:
+            axx.axvline(pd.Timestamp(branch), color=BRANCH, lw=1.6, ls=(0, (4, 2)), zorder=2)
+        axes[0].text(pd.Timestamp(branch), 0.97, f"  branch {branch}: free from here",
+                     color=BRANCH, transform=axes[0].get_xaxis_transform(), va="top",
+                     fontsize=9)
     ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
@@ -150,7 +194,7 @@ def plot_monthly(monthly: pd.DataFrame, documented: pd.DataFrame | None, title: 
         ax.errorbar(dm[tal], doc["estimate"][tal], yerr=err[:, tal], fmt="o",
                     color="black", ms=4, lw=1, capsize=2,
                     label="documented: estimate from published tallies (range)")
-        ax.plot(dm[~tal], doc["estimate"][~tal], "^", color="#d1495b", ms=5,
+        ax.plot(dm[~tal], doc["estimate"][~tal], "^", color=PALETTE[5], ms=5,
                 mfc="none", label="documented: event rows only (a lower bound)")
     if holdout is not None:
         h = pd.Timestamp(holdout)

@@ -25,7 +25,38 @@ from .analysis import (
     plot_sobol,
     plot_sweep_response,
 )
+from .answer import plot_cumulative_rungs, plot_differences
 from .curves import plot_escalation_curves
+
+
+def window_of(m: dict) -> tuple[dt.date, dt.date]:
+    """The outcome window of an output folder, from its manifest: the window it names, else
+    from the branch of a replay to the end, else the whole run."""
+    sc = m["scenario"]
+    start, end = dt.date.fromisoformat(sc["start"]), dt.date.fromisoformat(sc["end"])
+    for w in (m.get("window"), sc.get("window")):
+        if isinstance(w, list) and len(w) == 2:
+            try:
+                return dt.date.fromisoformat(w[0]), dt.date.fromisoformat(w[1])
+            except (TypeError, ValueError):
+                pass
+    r = sc.get("replay_until")
+    if r:
+        b = dt.date.fromisoformat(r) + dt.timedelta(days=1)
+        if start <= b <= end:
+            return b, end
+    return start, end
+
+
+def window_text(m: dict) -> str:
+    """The subtitle's note of the window the figure counts."""
+    a, b = window_of(m)
+    sc = m["scenario"]
+    if (a, b) == (dt.date.fromisoformat(sc["start"]), dt.date.fromisoformat(sc["end"])):
+        return f"counted over the whole run, {a} to {b}"
+    if sc.get("replay_until") and not (m.get("window") or sc.get("window")):
+        return f"counted from the branch, {a} to {b}"
+    return f"counted from {a} to {b}"
 
 
 def _manifest(folder: Path) -> dict:
@@ -116,6 +147,23 @@ def _need_columns(folder: Path, fname: str, df: pd.DataFrame, columns) -> pd.Dat
     return df
 
 
+def _window_runs(folder: Path, kind: str) -> pd.DataFrame | None:
+    """A run folder's per-replicate outcomes over the outcome window (``None`` when it has
+    no runs.parquet with first days)."""
+    from ..experiments.outcomes import in_window
+
+    if not (folder / "runs.parquet").is_file():
+        return None
+    df = in_window(_read(folder, "runs.parquet", kind))
+    return df if "first_day_rung_6" in df.columns and len(df) else None
+
+
+def _from(weekly: pd.DataFrame, start: dt.date) -> pd.DataFrame:
+    """The weeks that start on or after ``start`` (the window's), whole weeks only."""
+    ws = pd.to_datetime(weekly["week_start"])
+    return weekly[ws >= pd.Timestamp(start)] if (ws < pd.Timestamp(start)).any() else weekly
+
+
 BAND_COLUMNS = ("week", "week_start", "measure", "mean", "q05", "q25", "q50", "q75", "q95")
 WEEKLY_COLUMNS = ("replicate", "week", "week_start", "us_wounded", "us_killed")
 
@@ -158,22 +206,38 @@ def _draw(folder: Path, m: dict, kind: str, notes: list[str]) -> list[Path]:
         df = _read(folder, fname, kind, list(load) if load else None)
         return _need_columns(folder, fname, df, columns)
 
+    window = window_of(m)
+    wnote = window_text(m)
     if kind == "run":
         bands = read("bands.parquet", BAND_COLUMNS)
         weekly = (read("weekly.parquet", WEEKLY_COLUMNS, WEEKLY_COLUMNS)
                   if (folder / "weekly.parquet").is_file() else None)
+        runs_df = _window_runs(folder, kind)
         drawn = ("parameters drawn from the calibrated posterior"
                  if m.get("parameters_from") == "posterior" else "fixed parameters")
         rep = f", record replayed to {sc['replay_until']}" if sc.get("replay_until") else ""
         sub = f"{runs:,} runs, seed {seed}, {m.get('engine', 'batch')} engine, {drawn}{rep}"
+        branch, record = None, None
+        if sc.get("replay_until"):
+            from ..record.series import documented_weekly_attacks
+
+            branch = min(dt.date.fromisoformat(sc["replay_until"]) + dt.timedelta(days=1),
+                         end)
+            record = documented_weekly_attacks(start, (end - start).days + 1,
+                                               list(sc.get("groups", {})) or None)
         made.append(folder / "escalation_curves.png")
         plt.close(plot_escalation_curves(bands, name, start, end, made[-1],
                                          subtitle=sub + "; bands over replicates, week by "
-                                         "week"))
+                                         f"week; bottom: {wnote}", branch=branch,
+                                         record=record, runs=runs_df, window=window))
         made.append(folder / "rung_probabilities.png")
-        plt.close(plot_rung_probabilities(bands, name, start, end, made[-1],
-                                          subtitle=sub + "; share of runs whose highest rung "
-                                          "in the week is at or above each rung"))
+        if runs_df is not None:
+            plt.close(plot_cumulative_rungs(runs_df, name, window, made[-1],
+                                            subtitle=f"{sub}; {wnote}", rungs=(3, 4, 5, 6)))
+        else:
+            plt.close(plot_rung_probabilities(bands, name, start, end, made[-1],
+                                              subtitle=sub + "; share of runs whose highest "
+                                              "rung in the week is at or above each rung"))
         if sc.get("replay_until"):
             from .branch import plot_branch
 
@@ -182,28 +246,37 @@ def _draw(folder: Path, m: dict, kind: str, notes: list[str]) -> list[Path]:
         if weekly is not None:
             made.append(folder / "cumulative_casualties.png")
             plt.close(plot_cumulative_casualties(
-                weekly, name, start, end, made[-1],
-                subtitle=sub + "; line: mean, shaded: 5-95 % of runs"))
+                _from(weekly, window[0]), name, window[0], window[1], made[-1],
+                subtitle=sub + f"; {wnote}; line: mean, shaded: 5-95 % of runs"))
         else:
             notes.append(f"no cumulative-casualty figure: {folder}/weekly.parquet is missing "
                          "(it needs per-replicate weekly counts; rerun with `escalation run "
                          "--weekly`)")
     elif kind == "compare":
         pols = m["policies"]
-        runs_df = read("runs.parquet", ("policy", "replicate"))
+        from ..experiments.outcomes import in_window
+
+        runs_df = in_window(read("runs.parquet", ("policy", "replicate")))
         table = read("comparison.parquet", ("outcome", "policy", "estimate", "diff", "diff_lo",
                                             "diff_hi"))
         weekly = read("weekly.parquet", (*WEEKLY_COLUMNS, "policy", "max_rung"))
-        sub = f"{runs:,} runs per policy, seed {seed}, common random numbers"
+        sub = f"{runs:,} runs per variant, seed {seed}, common random numbers; {wnote}"
+        made.append(folder / "differences.png")
+        plt.close(plot_differences(table, pols, name, made[-1], subtitle=sub))
         made.append(folder / "policy_outcomes.png")
         plt.close(plot_policy_outcomes(runs_df, table, pols, name, made[-1],
                                        subtitle=sub + f"; reference: {pols[0]}"))
         made.append(folder / "policy_rungs.png")
-        plt.close(plot_policy_rungs(weekly, pols, name, start, end, made[-1],
-                                    subtitle=sub + "; share of runs whose highest rung in the "
-                                    "week is at or above the rung"))
+        if "first_day_rung_6" in runs_df.columns:
+            plt.close(plot_cumulative_rungs(runs_df, name, window, made[-1], subtitle=sub,
+                                            by="policy", order=pols))
+        else:  # a folder written before the first days were kept
+            plt.close(plot_policy_rungs(weekly, pols, name, start, end, made[-1],
+                                        subtitle=sub + "; share of runs whose highest rung "
+                                        "in the week is at or above the rung"))
         made.append(folder / "cumulative_casualties.png")
-        plt.close(plot_cumulative_casualties(weekly, name, start, end, made[-1],
+        plt.close(plot_cumulative_casualties(_from(weekly, window[0]), name, window[0],
+                                             window[1], made[-1],
                                              subtitle=sub + "; lines: mean, shaded: 5-95 % "
                                              "of runs", by="policy"))
     else:  # sweep, sensitivity

@@ -9,8 +9,9 @@ from ..model.registry import PARAMETERS
 from .scenario import Scenario
 
 
-def describe(sc: Scenario) -> str:
-    """The resolved parameters as a readable table, with units and bounds (``escalation show``)."""
+def describe(sc: Scenario, meanings: bool = True) -> str:
+    """The resolved parameters as a readable table, with units, bounds and (``meanings``)
+    what each one means (``escalation show``)."""
     lines = [f"scenario: {sc.name}", f"  {sc.description}" if sc.description else "",
              f"  {sc.start} .. {sc.end} ({sc.days} days)",
              "  files: " + " <- ".join(Path(f).name for f in reversed(sc.files))]
@@ -19,6 +20,13 @@ def describe(sc: Scenario) -> str:
                      "parameters from it; the values below are the fallbacks)")
         if sc.posterior_excluded:
             lines.append("  set here, not drawn: " + ", ".join(sc.posterior_excluded))
+    if sc.replay_until is not None:
+        lines.append(f"  replays the documented record to {sc.replay_until}")
+    lines.append(f"  outcomes {sc.window_note()}")
+    for d in sc.dated:
+        lines.append(f"  dated policy from {d.start}: "
+                     + ", ".join(f"{k} = {v}" for k, v in d.settings.items())
+                     + f"  ({Path(d.source).name})")
     lines.append("")
     for sec, table in PARAMETERS.items():
         lines.append(f"[{sec}]")
@@ -26,6 +34,8 @@ def describe(sc: Scenario) -> str:
             v = sc.params[sec][k]
             mark = "" if v == p.default else "  *"
             lines.append(f"  {k:<32} {str(v):>18}  {p.unit:<28} {p.describe_bounds()}{mark}")
+            if meanings and p.doc:
+                lines.append(f"      {p.doc}")
         lines.append("")
     lines.append("[groups]")
     for g, t in sc.groups.items():

@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike
 
 from ..errors import ScenarioError
 from ..errors import suggest as _suggest
-from ..model.params import TRAIT_NAMES, ParamTable
+from ..model.params import TRAIT_NAMES, DatedChange, ParamTable
 from ..model.registry import PARAMETERS, all_parameter_keys
 from ..model.types import NO_DAY, THEATRES, TIERS, TRIGGERS
 from .scenario import Scenario
@@ -181,5 +181,9 @@ def build_params(sc: Scenario, replicates: int | ArrayLike, seed: int = 0, *,
     traits = {t: np.tile(np.array([float(g[t]) for g in groups]), (n, 1)) for t in TRAIT_NAMES}
     mask = np.array([[1.0 if th in g["theatres"].split(",") else 0.0 for th in THEATRES]
                      for g in groups])
-    return ParamTable(values, traits, mask)
+    changes = []
+    for d in sorted(sc.dated, key=lambda d: d.start):  # dated policies, from their day on
+        vals = {k: _override_values(sc, k, v, n) for k, v in d.settings.items()}
+        changes.append(DatedChange((d.start - sc.start).days, vals))
+    return ParamTable(values, traits, mask, tuple(changes))
 

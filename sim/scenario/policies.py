@@ -43,9 +43,25 @@ def policy_path(text: str) -> Path:
     return POLICY_DIR / f"{text}.toml"
 
 
+def is_policy_file(path: Path) -> bool:
+    """Whether a file (and the files it extends, other than the root of its chain) sets
+    parameters only (a policy), rather than a timeline, groups, a replay or dates (a
+    scenario variant, run as written)."""
+    psc = load_scenario(path, check_dated=False)
+    files = [Path(f) for f in psc.files]
+    for f in (files[1:] if len(files) > 1 else files):
+        raw = tomllib.loads(f.read_text(encoding="utf-8"))
+        if any(t in raw for t in ("groups", "timeline", "replay")):
+            return False
+        if any(k in raw.get("scenario", {}) for k in ("start", "end", "posterior")):
+            return False
+    return True
+
+
 def policy_settings(path: Path) -> tuple[str, dict]:
-    """The policy's label and its parameter settings ``{"us.trigger": "streak", ...}``."""
-    psc = load_scenario(path)  # validates every file of the chain, errors name the file
+    """The policy's label and its parameter settings ``{"us.trigger": "streak", ...}``
+    (settings of a file with ``[policy] from`` are dated: :func:`policy_dated`)."""
+    psc = load_scenario(path, check_dated=False)  # validates every file; errors name it
     files = [Path(f) for f in psc.files]
     own = files[1:] if len(files) > 1 else files
     settings: dict = {}
@@ -56,17 +72,30 @@ def policy_settings(path: Path) -> tuple[str, dict]:
                 raise ScenarioError(f"{f}: a policy may only set parameters ([iran] [militia] "
                                  f"[us] [israel] [iraq]), not [{table}]; to compare it, make "
                                  "it the SCENARIO argument or run it with `escalation run`")
+        if "from" in raw.get("policy", {}):
+            continue
         for sec in PARAMETERS:
             for k in raw.get(sec, {}):
                 settings[f"{sec}.{k}"] = psc.params[sec][k]
     return (psc.name or path.stem), settings
 
 
+def policy_dated(path: Path) -> list:
+    """The dated settings of a policy file (``[policy] from``), as
+    :class:`sim.scenario.scenario.DatedPolicy` entries."""
+    return list(load_scenario(path, check_dated=False).dated)
+
+
 def resolve_policy(text: str, sc: Scenario) -> tuple[str, Scenario, dict]:
-    """``(label, scenario with the policy applied, settings)``."""
+    """``(label, scenario with the policy applied, settings)``; a dated policy file's
+    settings take effect from its ``[policy] from`` day (``settings`` then holds
+    ``"from"``)."""
     path = policy_path(text)
     label, settings = policy_settings(path)
-    new = sc.with_overrides(settings)
+    new = sc.with_overrides(settings, source=f"--policy {text}")
+    for d in policy_dated(path):
+        new = new.with_overrides(d.settings, from_date=d.start, source=d.source)
+        settings = {**settings, **d.settings, "from": d.start.isoformat()}
     new.name = f"{sc.name} + {label}"
     return label, new, settings
 

@@ -29,8 +29,9 @@ SCENARIO_KEYS: dict[str, Param] = {
 }
 """Keys of the ``[scenario]`` table."""
 
-TOP_LEVEL = ("extends", "scenario", *PARAMETERS, "groups", "timeline", "replay")
+TOP_LEVEL = ("extends", "scenario", "policy", *PARAMETERS, "groups", "timeline", "replay")
 REPLAY_KEYS = ("until", "record")
+POLICY_KEYS = ("from",)
 DRIVER_KEYS = ("name", "start", "end", "strength", "note")
 SHOCK_KEYS = ("date", "target", "amount", "note")
 
@@ -141,6 +142,12 @@ def validate_file(path: Path, raw: dict) -> None:
                     check_value(path, f"[groups.{gname}] {k}", GROUP_TRAITS[k], v)
         elif key == "timeline":
             _validate_timeline(path, val)
+        elif key == "policy":
+            for k in val:
+                if k not in POLICY_KEYS:
+                    raise _unknown(path, "[policy]", k, POLICY_KEYS)
+            if "from" in val:
+                as_date(path, "[policy] from", val["from"])
         elif key == "replay":
             for k in val:
                 if k not in REPLAY_KEYS:

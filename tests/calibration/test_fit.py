@@ -150,5 +150,8 @@ def test_cli_bad_record(tmp_path):
                                   "--out", str(tmp_path / "o")])
     assert r.exit_code == 2
     assert "events.csv: line 2, column 'source_url': missing source URL" in r.output
-    r = CliRunner().invoke(main, ["validate", "--quick", "--record", str(rec)])
+    r = CliRunner().invoke(main, ["validate", "--quick", "--record", str(rec),
+                                  "--calibration", "calibration"])
     assert r.exit_code == 2 and "missing source URL" in r.output
+    r = CliRunner().invoke(main, ["validate", "--quick", "--calibration", str(tmp_path / "none")])
+    assert r.exit_code == 2 and "no calibration here" in r.output and "Traceback" not in r.output

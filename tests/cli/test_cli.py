@@ -176,3 +176,52 @@ def test_show_json_lists_every_parameter():
     assert params["us.force_protection"]["hi"] == 0.99
     assert params["militia.w_fear"]["calibrated"] is True
     assert params["us.trigger"]["calibrated"] is False
+
+
+def test_show_prints_each_parameters_meaning_and_the_window():
+    from sim.model.registry import PARAMETERS
+
+    res = CliRunner().invoke(main, ["show", "forecast_2027"])
+    assert res.exit_code == 0, res.output
+    assert "outcomes counted from the branch, 2025-01-01 to 2027-12-31" in res.output
+    lines = res.output.splitlines()
+    i = next(j for j, x in enumerate(lines) if x.strip().startswith("w_fear "))
+    assert lines[i + 1].strip() == PARAMETERS["militia"]["w_fear"].doc
+    brief = CliRunner().invoke(main, ["show", "forecast_2027", "--brief"]).output
+    assert PARAMETERS["militia"]["w_fear"].doc not in brief
+
+
+def test_outcomes_lists_every_outcome_with_unit_and_definition():
+    from sim.experiments.outcomes import OUTCOMES
+
+    res = CliRunner().invoke(main, ["outcomes"])
+    assert res.exit_code == 0
+    for name, o in OUTCOMES.items():
+        assert f"{o.label}: {o.doc}" in res.output, name
+    rows = json.loads(CliRunner().invoke(main, ["outcomes", "--json"]).output)
+    assert [r["name"] for r in rows] == list(OUTCOMES)
+
+
+def test_list_names_drivers_and_shock_targets_with_their_scales():
+    from sim.model.timeline import DRIVERS, SHOCK_TARGETS
+
+    out = CliRunner().invoke(main, ["list"]).output
+    assert "strength 0 to 5" in out and "amount -50 to 50" in out
+    for name in (*DRIVERS, *SHOCK_TARGETS, "forecast_2027", "no_soleimani_strike"):
+        assert f"  {name} " in out, name
+
+
+def test_default_folder_of_a_replay_is_its_own(tmp_path, monkeypatch):
+    r = CliRunner()
+    short = tmp_path / "short.toml"
+    short.write_text(f'extends = "{Path("scenarios/baseline.toml").resolve()}"\n'
+                     '[scenario]\nname = "short"\nend = 2019-06-30\n')
+    monkeypatch.chdir(tmp_path)
+    assert r.invoke(main, ["run", str(short), "--runs", "2", "-q", "--no-plot"]).exit_code == 0
+    res = r.invoke(main, ["run", str(short), "--runs", "2", "--no-plot",
+                          "--replay-until", "2019-03-01"])
+    assert res.exit_code == 0, res.output
+    assert "results/short-replay-2019-03-01/" in res.output
+    assert "outcomes counted from the branch, 2019-03-02 to 2019-06-30" in res.output
+    plain = json.loads((tmp_path / "results/short/manifest.json").read_text())
+    assert plain["scenario"]["replay_until"] is None  # the plain run is untouched

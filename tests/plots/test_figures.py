@@ -122,7 +122,7 @@ def test_compare_sweep_and_sensitivity_folders_have_their_figures(short_file, tm
                           "--samples", "8", "--runs", "10", "--outcome", "us_killed",
                           "--out", str(se_dir), "-q"])
     assert res.exit_code == 0, res.output
-    expected = {cmp_dir: ["policy_outcomes.png", "policy_rungs.png",
+    expected = {cmp_dir: ["differences.png", "policy_outcomes.png", "policy_rungs.png",
                           "cumulative_casualties.png"],
                 sw_dir: ["sweep_response.png"],
                 se_dir: ["sweep_response.png", "sobol_indices.png"]}
