@@ -543,7 +543,9 @@ def excite(st: State, gs: slice) -> None:
     """The day's attacks join each group's excitation state (which decays by the kernel's
     daily factor): tomorrow's Hawkes term reads it."""
     s = st.militia
-    s.excitation[:, gs] = s.excitation[:, gs] * s.hawkes_decay[:, gs] + s.launched[:, gs]
+    state = s.excitation[:, gs]  # a view: updated in place
+    np.multiply(state, s.hawkes_decay[:, gs], out=state)
+    np.add(state, s.launched[:, gs], out=state)
 
 
 def consider_suspension(st: State, gs: slice) -> None:
