@@ -8,11 +8,11 @@ EMA's own one-call-per-experiment route.
 
 Also callable: ``run(quick: bool) -> dict`` (``make bench``).
 
-* **Overhead of a small call**: ``sim.run(None, runs=10)`` and ``sim.evaluate(None, [row],
-  runs=10)`` timed whole, minus the time spent inside the batch engine's ``run`` (measured by
-  wrapping it), median of repeated calls in a warm process; and the first call in a fresh
-  process (``import sim`` and the first call, minus the engine), which pays the imports and
-  the first read of the posterior file.
+* **Overhead of a small call**: ``sim.run(None, runs=1)``, ``sim.run(None, runs=10)`` and
+  ``sim.evaluate(None, [row], runs=10)`` timed whole, minus the time spent inside the batch
+  engine's ``run`` (measured by wrapping it), median of repeated calls in a warm process;
+  and the first call in a fresh process (``import sim`` and the first call, minus the
+  engine), which pays the imports and the first read of the posterior file.
 * **EMA 64 x 4**: ``sim.ema.Evaluator`` running the 256 experiments of
   ``examples/ema_prim.py`` (``runs`` replicates each) as one ``sim.evaluate`` call; the
   per-experiment route (EMA's ``SequentialEvaluator`` calling the model's function, one
@@ -46,12 +46,12 @@ def timed(self, *a, **k):
     finally:
         spent[0] += time.perf_counter() - t
 BatchEngine.run = timed
-kind, scenario = sys.argv[1], (sys.argv[2] or None)
+kind, scenario, runs = sys.argv[1], (sys.argv[2] or None), int(sys.argv[3])
 t2 = time.perf_counter()
 if kind == "run":
-    sim.run(scenario, runs=10).runs
+    sim.run(scenario, runs=runs).runs
 else:
-    sim.evaluate(scenario, [{"militia.w_fear": 1.0}], runs=10)
+    sim.evaluate(scenario, [{"militia.w_fear": 1.0}], runs=runs)
 t3 = time.perf_counter()
 print(json.dumps({"import_seconds": t1 - t0, "call_seconds": t3 - t2,
                   "engine_seconds": spent[0]}))
@@ -82,15 +82,18 @@ class _EngineClock:
 
 
 def small_call_overhead(scenario, repeat: int = 5) -> dict:
-    """Seconds beyond the engine of a 10-replicate run and evaluate (warm, and cold)."""
+    """Seconds beyond the engine of a 1- and a 10-replicate run and a 10-replicate evaluate
+    (warm, and cold)."""
     import sim
 
-    calls = {"run": lambda: sim.run(scenario, runs=10).runs,
-             "evaluate": lambda: sim.evaluate(scenario, [{"militia.w_fear": 1.0}], runs=10)}
+    calls = {"run_1": ("run", 1, lambda: sim.run(scenario, runs=1).runs),
+             "run": ("run", 10, lambda: sim.run(scenario, runs=10).runs),
+             "evaluate": ("evaluate", 10, lambda: sim.evaluate(
+                 scenario, [{"militia.w_fear": 1.0}], runs=10))}
     out: dict = {}
-    for name, fn in calls.items():
+    for name, (kind, runs, fn) in calls.items():
         fn()  # warm
-        totals, extra = [], []
+        totals, extra, engine = [], [], []
         for _ in range(repeat):
             with _EngineClock() as clock:
                 t = time.perf_counter()
@@ -98,17 +101,19 @@ def small_call_overhead(scenario, repeat: int = 5) -> dict:
                 total = time.perf_counter() - t
             totals.append(total)
             extra.append(total - clock.spent)
+            engine.append(clock.spent)
         arg = "" if scenario is None else str(scenario)
-        proc = subprocess.run([sys.executable, "-c", _COLD, name, arg], capture_output=True,
-                              text=True, check=True, cwd=ROOT)
+        proc = subprocess.run([sys.executable, "-c", _COLD, kind, arg, str(runs)],
+                              capture_output=True, text=True, check=True, cwd=ROOT)
         cold = json.loads(proc.stdout.strip().splitlines()[-1])
-        out[name] = {"warm_seconds": statistics.median(totals),
+        out[name] = {"runs": runs, "warm_seconds": statistics.median(totals),
+                     "warm_engine_seconds": statistics.median(engine),
                      "warm_overhead_seconds": statistics.median(extra),
                      "cold_import_seconds": cold["import_seconds"],
                      "cold_call_seconds": cold["call_seconds"],
                      "cold_overhead_seconds": cold["call_seconds"] - cold["engine_seconds"]}
         o = out[name]
-        print(f"{name}(runs=10): {o['warm_seconds']:.2f} s a call, of which "
+        print(f"{kind}(runs={runs}): {o['warm_seconds']:.2f} s a call, of which "
               f"{o['warm_overhead_seconds'] * 1000:.0f} ms outside the engine (warm); first "
               f"call in a fresh process: import {o['cold_import_seconds']:.2f} s + "
               f"{o['cold_overhead_seconds'] * 1000:.0f} ms outside the engine")
@@ -165,8 +170,14 @@ def run(quick: bool = False) -> dict:
     except ImportError:
         print("EMA Workbench not installed (pip install -e '.[ema]'): EMA figures skipped")
         return res
-    res["ema_64x4"] = ema_64x4(scenario, runs=10, n_scenarios=16 if quick else 64,
-                               per_experiment=8 if quick else 16)
+    from sim.errors import ScenarioError
+
+    try:
+        res["ema_64x4"] = ema_64x4(scenario, runs=10, n_scenarios=16 if quick else 64,
+                                   per_experiment=8 if quick else 16)
+    except ScenarioError as exc:  # e.g. the example's design names a parameter no more
+        res["ema_64x4"] = {"skipped": str(exc)}
+        print(f"EMA 64 x 4 skipped: {exc}")
     return res
 
 

@@ -190,6 +190,15 @@ def init(st: State) -> None:
     s.direct_due = np.full(n, NEVER, dtype=np.int64)
     s.direct_target = np.zeros(n, dtype=np.int64)
     s.hold_until = np.full(n, NEVER, dtype=np.int64)
+    derive(st)
+
+
+def derive(st: State) -> None:
+    """What Iran derives from its parameters (again after a dated change): the campaign on
+    Israel's daily chances at full war strength."""
+    s = st.iran
+    s.israel_on = sigmoid(st.p["iran.israel_campaign_on"])
+    s.israel_off = sigmoid(st.p["iran.israel_campaign_off"])
 
 
 def _set_campaign(st: State, new: np.ndarray) -> None:
@@ -233,13 +242,24 @@ def steer_campaign(st: State) -> None:
                       drv.regional, drv.talks, s.grievance)
                - restraint(s.risk, p["iran.w_bargaining"], st.iraq.bargaining,
                            p["iran.w_hold"], holding, p["iran.w_threat"], drv.threat))
-    p_on, p_off = campaign_hazards(balance, p["iran.campaign_on_base"],
-                                   p["iran.campaign_off_base"])
+    on_base, off_base = p["iran.campaign_on_base"], p["iran.campaign_off_base"]
     war = drv.war
-    p_isr_on = sigmoid(p["iran.israel_campaign_on"]) * min(war, 1.0)
-    p_isr_off = sigmoid(p["iran.israel_campaign_off"]) * (war <= 0.0)
+    p_isr_on = s.israel_on * min(war, 1.0)
+    p_isr_off = s.israel_off * (war <= 0.0)
     u = st.u(rnd.IRAN, rnd.Purpose.CAMPAIGN)
-    _set_campaign(st, next_campaign(s.campaign, u, p_on, p_off, p_isr_on, p_isr_off, war))
+    # a switch needs ``u`` below its chance; the hazards are computed only where ``u`` lies
+    # below the day's highest (elsewhere nothing switches): the same campaigns as computing
+    # them everywhere
+    top_on, top_off = sigmoid((on_base + balance).max()), sigmoid((off_base - balance).max())
+    bound = np.where(s.campaign == _ON_US, top_off,
+                     top_on + np.where(s.campaign == _OFF, p_isr_on, p_isr_off))
+    cand = np.flatnonzero(u < bound * (1.0 + 1e-9))
+    new = s.campaign.copy()
+    if cand.size:
+        p_on, p_off = campaign_hazards(balance[cand], on_base[cand], off_base[cand])
+        new[cand] = next_campaign(s.campaign[cand], u[cand], p_on, p_off, p_isr_on[cand],
+                                  p_isr_off[cand], war)
+    _set_campaign(st, new)
 
 
 def resupply(st: State) -> None:

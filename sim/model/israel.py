@@ -57,8 +57,16 @@ def strike_rate(log_rate_base: np.ndarray, w_capability: np.ndarray,
     """Expected Israeli interdiction strikes on the day (Poisson rate, strikes/day): rises
     with the militias' stock (mean share of their storage ceiling), with recent attacks on
     Israel (through ``log1p``, so the tempo saturates) and during a Gaza or regional war."""
-    return np.exp(log_rate_base + w_capability * mean_stock_share
-                  + w_attacks * np.log1p(attack_memory) + w_war * war)
+    return np.exp(strike_log_rate(log_rate_base, w_capability, mean_stock_share, w_attacks,
+                                  attack_memory, w_war, war))
+
+
+def strike_log_rate(log_rate_base: np.ndarray, w_capability: np.ndarray,
+                    mean_stock_share: np.ndarray, w_attacks: np.ndarray,
+                    attack_memory: np.ndarray, w_war: np.ndarray, war: float) -> np.ndarray:
+    """The log of :func:`strike_rate`."""
+    return (log_rate_base + w_capability * mean_stock_share
+            + w_attacks * np.log1p(attack_memory) + w_war * war)
 
 
 def repeated_cut(cut: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -75,9 +83,42 @@ def repeated_cut(cut: np.ndarray, n: np.ndarray) -> np.ndarray:
 def init(st: State) -> None:
     """Israel on the first day: no memory of attacks."""
     st.israel.attack_memory = np.zeros(st.n)
+    derive(st)
+
+
+def derive(st: State) -> None:
+    """What Israel derives from its parameters (again after a dated change): whether the
+    day's highest rate bounds every replicate's (the weight of attacks non-negative, as its
+    registry bounds have it)."""
+    st.israel.bound_ok = bool((st.p["israel.w_attacks_on_israel"] >= 0).all())
 
 
 # --- phases -------------------------------------------------------------------------------
+
+def _strikes(st: State) -> tuple[np.ndarray, np.ndarray]:
+    """The replicates with Israeli strikes today, and how many: Poisson counts of
+    :func:`strike_rate`.  The rate's exponential is computed only where the day's highest
+    rate (memory of attacks at its highest; at least every replicate's rate) cannot settle
+    the count as zero: the same counts as computing it everywhere."""
+    p, s = st.p, st.israel
+    share = militia.stock_share(st)
+
+    def log_rate(rows, memory):
+        return strike_log_rate(p["israel.strike_log_rate_base"][rows],
+                               p["israel.w_capability"][rows], share[rows],
+                               p["israel.w_attacks_on_israel"][rows], memory,
+                               p["israel.w_war"][rows], st.drv.war)
+
+    u = st.u(rnd.ISRAEL, rnd.Purpose.ISRAEL_STRIKES)
+    if s.bound_ok:
+        top = np.array([s.attack_memory.max()])
+        bound = float(np.exp(log_rate(st.rows, top).max()[None])[0]) * (1.0 + 1e-9)
+    else:
+        bound = np.inf
+    rows, k, _ = rnd.poisson_bounded(u, bound,
+                                     lambda c: np.exp(log_rate(c, s.attack_memory[c])))
+    return rows, k
+
 
 def interdict(st: State) -> None:
     """Decide and carry out today's interdiction strikes (while replaying: the recorded
@@ -86,17 +127,14 @@ def interdict(st: State) -> None:
     p, s, day, g = st.p, st.israel, st.day, st.g
     rp = st.setup.replay
     s.attack_memory = s.attack_memory + st.counts[M["attacks_israel"]]
-    lam = strike_rate(p["israel.strike_log_rate_base"], p["israel.w_capability"],
-                      militia.stock_share(st), p["israel.w_attacks_on_israel"], s.attack_memory,
-                      p["israel.w_war"], st.drv.war)
     if st.replaying:
         strikes = np.full(st.n, rp.israeli[day], dtype=np.int64)
+        rows = np.nonzero(strikes)[0]
+        k = strikes[rows]
     else:
-        strikes = rnd.poisson(lam, st.u(rnd.ISRAEL, rnd.Purpose.ISRAEL_STRIKES))
-    rows = np.nonzero(strikes)[0]
+        rows, k = _strikes(st)
     if not rows.size:
         return
-    k = strikes[rows]
     u4 = st.u_many(rnd.ISRAEL, _PURPOSES, rows)
     target = np.minimum((u4[:, 0] * g).astype(np.int64), g - 1)
     if st.replaying:

@@ -227,20 +227,40 @@ def modifiers(availability: np.ndarray, capability: np.ndarray, capability_half:
               w_fear: np.ndarray, fear: np.ndarray, w_containment: np.ndarray,
               containment: np.ndarray, w_halt: np.ndarray, alignment: np.ndarray,
               halt: np.ndarray) -> np.ndarray:
-    """What scales a group's whole rate, in [0, 1]: its condition (:func:`availability`), its
-    stock (``capability / (capability + capability_half)``), and ``exp(-(w_fear * fear +
-    w_containment * containment + w_halt * alignment * halt))``.  Decreasing in fear,
-    containment and the halt order; increasing in stock."""
-    return (availability * (capability / (capability + capability_half))
-            * np.exp(-(w_fear * fear + w_containment * containment
-                       + w_halt * alignment * halt)))
+    """What scales a group's whole rate, in [0, 1]: its :func:`condition` (availability and
+    stock) times its :func:`deterrence`.  Decreasing in fear, containment and the halt order;
+    increasing in stock."""
+    return (condition(availability, capability, capability_half)
+            * deterrence(w_fear, fear, w_containment, containment, w_halt, alignment, halt))
+
+
+def condition(availability: np.ndarray, capability: np.ndarray,
+              capability_half: np.ndarray) -> np.ndarray:
+    """The group's condition, in [0, 1]: its :func:`availability` times its stock share
+    ``capability / (capability + capability_half)``."""
+    return availability * (capability / (capability + capability_half))
+
+
+def deterrence(w_fear: np.ndarray, fear: np.ndarray, w_containment: np.ndarray,
+               containment: np.ndarray, w_halt: np.ndarray, alignment: np.ndarray,
+               halt: np.ndarray) -> np.ndarray:
+    """``exp(-(w_fear * fear + w_containment * containment + w_halt * alignment * halt))``: at
+    most 1 (fear, containment and the halt order only hold a group back)."""
+    return np.exp(-(w_fear * fear + w_containment * containment + w_halt * alignment * halt))
 
 
 def attack_rate(mods: np.ndarray, base: np.ndarray, excite: np.ndarray,
                 w_grievance: np.ndarray, grievance: np.ndarray) -> np.ndarray:
     """A group's expected attacks on US forces on the day (Poisson rate): the modifiers times
-    the base rate plus excitation plus provocation (linear: it does not saturate)."""
-    return mods * (base + excite + w_grievance * grievance)
+    the :func:`attack_drive`."""
+    return mods * attack_drive(base, excite, w_grievance, grievance)
+
+
+def attack_drive(base: np.ndarray, excite: np.ndarray, w_grievance: np.ndarray,
+                 grievance: np.ndarray) -> np.ndarray:
+    """What drives a group's attacks before the modifiers scale it (attacks/day): the base
+    rate plus excitation plus provocation (linear: it does not saturate)."""
+    return base + excite + w_grievance * grievance
 
 
 def availability(suspended: np.ndarray, leaderless: np.ndarray,
@@ -352,6 +372,28 @@ def derive(st: State) -> None:
                                     p.traits["rate_offset"], st.pg("militia.w_boldness"),
                                     p.traits["boldness"])
     s.hawkes_decay = np.exp(-1.0 / st.pg("militia.hawkes_memory_days"))
+    n, g = st.n, st.g
+    # the rates' exponentials depend on the day only through the campaign (on or off, per
+    # replicate) and the war driver, so they are computed once per value of each (exactly
+    # what the rule gives: with the campaign off its term is an exact zero)
+    zeros, ones = np.zeros((n, g)), np.ones((n, g))
+    alignment = p.traits["alignment"]
+    s.base_off = base_rate(s.static_rate, alignment, zeros, st.pg("militia.w_campaign"),
+                           st.pg("militia.w_campaign_war"), 0.0)
+    s.base_on = {}
+    s.israel_exp = tuple(israel_rate(ones, st.pg("militia.israel_log_rate_base"), alignment,
+                                     on, st.pg("militia.w_campaign_israel"), 1.0)
+                         for on in (zeros, ones))
+    # the rate's upper bound (the deterrence factor at most 1, the drive non-negative) needs
+    # these weights non-negative, as their registry bounds have them; otherwise the exact
+    # rate is computed everywhere
+    s.bound_ok = all((st.p[f"militia.{w}"] >= 0).all() for w in (
+        "w_fear", "w_containment", "w_halt", "w_grievance", "hawkes_self", "hawkes_cross",
+        "leaderless_rate_factor", "capability_half"))
+    s.bound_ok = s.bound_ok and bool((alignment >= 0).all())
+    s.suspend_bound_ok = bool((st.p["militia.suspend_w_fear"] >= 0).all()
+                              and (st.p["militia.suspend_w_campaign"] >= 0).all()
+                              and (alignment >= 0).all())
 
 
 def stock_share(st: State) -> np.ndarray:
@@ -416,38 +458,55 @@ def attack(st: State, gs: slice) -> None:
         return
     drv, iran = st.drv, st.iran
     alignment = p.traits["alignment"][:, gs]
-    mods = modifiers(
-        availability(s.suspended_until[:, gs] >= day, s.leaderless_until[:, gs] >= day,
-                     st.pg("militia.leaderless_rate_factor")[:, gs]),
-        s.capability[:, gs], st.pg("militia.capability_half")[:, gs],
-        st.pg("militia.w_fear")[:, gs], s.fear[:, gs], st.pg("militia.w_containment")[:, gs],
-        st.iraq.containment[:, None], st.pg("militia.w_halt")[:, gs], alignment,
-        iran.halt[:, None])
+    cond = condition(availability(s.suspended_until[:, gs] >= day,
+                                  s.leaderless_until[:, gs] >= day,
+                                  st.pg("militia.leaderless_rate_factor")[:, gs]),
+                     s.capability[:, gs], st.pg("militia.capability_half")[:, gs])
     excite = excitation(s.excitation[:, gs], row_sum(s.excitation)[:, None],
                         st.pg("militia.hawkes_self")[:, gs], st.pg("militia.hawkes_cross")[:, gs],
                         s.hawkes_decay[:, gs])
-    lam_us = attack_rate(mods, base_rate(s.static_rate[:, gs], alignment, iran.on_us[:, None],
-                                         st.pg("militia.w_campaign")[:, gs],
-                                         st.pg("militia.w_campaign_war")[:, gs], drv.war),
+    on_us = iran.on_us[:, None] > 0
+    drive = attack_drive(np.where(on_us, _base_on(st, drv.war)[:, gs], s.base_off[:, gs]),
                          excite, st.pg("militia.w_grievance")[:, gs], s.grievance[:, gs])
     if drv.war > 0:
-        lam_israel = mods * israel_rate(s.mask_israel[:, gs],
-                                        st.pg("militia.israel_log_rate_base")[:, gs], alignment,
-                                        iran.on_israel[:, None],
-                                        st.pg("militia.w_campaign_israel")[:, gs], drv.war)
-        lam_total = lam_us + lam_israel
+        israel = (s.mask_israel[:, gs] * min(drv.war, 1.0)) * np.where(
+            iran.on_israel[:, None] > 0, s.israel_exp[1][:, gs], s.israel_exp[0][:, gs])
     else:  # no attacks on Israel outside a war (israel_rate is zero): skip the arithmetic
-        lam_israel, lam_total = None, lam_us
+        israel = None
     u_attack, u_suspend = rnd.uniform_pair(st.keys_col, day, s.actor[gs],
                                            rnd.Purpose.ATTACKS)
     s.u_suspend[:, gs] = u_suspend
-    attacks = rnd.poisson(lam_total, u_attack)
-    idx = np.flatnonzero(attacks)
+    # the rate is modifiers x drive (+ modifiers x Israel's rate), the modifiers being the
+    # condition times the deterrence factor (at most 1): the condition times the rest bounds
+    # it, so the factor's exponential is computed only where that bound cannot settle the
+    # count as zero (the same numbers as computing it everywhere)
+    if (s.bound_ok and s.fear[:, gs].min() >= 0 and s.grievance[:, gs].min() >= 0
+            and st.iraq.containment.min() >= 0):
+        bound = cond * drive if israel is None else cond * drive + cond * israel
+    else:
+        bound = np.inf
+    found = {}
+
+    def rate_at(c: np.ndarray) -> np.ndarray:
+        r, j = np.divmod(c, ng)
+        gi = gidx[j]
+        mods = cond.reshape(-1)[c] * deterrence(
+            p["militia.w_fear"][r], s.fear[r, gi], p["militia.w_containment"][r],
+            st.iraq.containment[r], p["militia.w_halt"][r], alignment.reshape(-1)[c],
+            iran.halt[r])
+        found["us"] = lam_us = mods * drive.reshape(-1)[c]
+        if israel is None:
+            return lam_us
+        found["israel"] = lam_israel = mods * israel.reshape(-1)[c]
+        return lam_us + lam_israel
+
+    idx, counts, cand = rnd.poisson_bounded(u_attack, bound, rate_at)
     if not idx.size:
         return
+    at = np.searchsorted(cand, idx)
     r, j = np.divmod(idx, ng)
     gi = gidx[j]
-    n_att = attacks_within_stock(attacks.reshape(-1)[idx], s.capability[r, gi],
+    n_att = attacks_within_stock(counts, s.capability[r, gi],
                                  p["militia.attack_cost"][r],
                                  p["militia.max_daily_attacks"][r].astype(np.int64))
     us_w = theatre_weights(
@@ -456,8 +515,8 @@ def attack(st: State, gs: slice) -> None:
         p["militia.syria_war"][r], s.grievance[r, gi], p["militia.embassy_pull"][r],
         p["militia.jordan_pull"][r], drv.war)
     us_total = row_sum(us_w)
-    lu = lam_us.reshape(-1)[idx]
-    li = lam_israel.reshape(-1)[idx] if lam_israel is not None else np.zeros(idx.size)
+    lu = found["us"][at]
+    li = found["israel"][at] if israel is not None else np.zeros(idx.size)
     share = np.where(us_total > 0, lu / np.where(us_total > 0, us_total, 1.0), 0.0)
     weights = np.concatenate([us_w * share[:, None], li[:, None]], axis=1)
     # one hash pass for the six draws of every attacking group-day
@@ -478,11 +537,25 @@ def attack(st: State, gs: slice) -> None:
     s.launched[r, gi] = n_att
 
 
+def _base_on(st: State, war: float) -> np.ndarray:
+    """Every group's base rate during a campaign on US forces at war intensity ``war``
+    (computed once per value)."""
+    s = st.militia
+    base = s.base_on.get(war)
+    if base is None:
+        base = s.base_on[war] = base_rate(s.static_rate, st.p.traits["alignment"],
+                                          np.ones((st.n, st.g)), st.pg("militia.w_campaign"),
+                                          st.pg("militia.w_campaign_war"), war)
+    return base
+
+
 def excite(st: State, gs: slice) -> None:
     """The day's attacks join each group's excitation state (which decays by the kernel's
     daily factor): tomorrow's Hawkes term reads it."""
     s = st.militia
-    s.excitation[:, gs] = s.excitation[:, gs] * s.hawkes_decay[:, gs] + s.launched[:, gs]
+    state = s.excitation[:, gs]  # a view: updated in place
+    np.multiply(state, s.hawkes_decay[:, gs], out=state)
+    np.add(state, s.launched[:, gs], out=state)
 
 
 def consider_suspension(st: State, gs: slice) -> None:
@@ -494,13 +567,7 @@ def consider_suspension(st: State, gs: slice) -> None:
     if st.replaying:
         susp = st.setup.replay.suspend[day][gs][None, :] & free
     else:
-        p_susp = suspension_probability(
-            st.pg("militia.suspend_logit_base")[:, gs], st.pg("militia.suspend_w_fear")[:, gs],
-            s.fear[:, gs], st.pg("militia.suspend_w_containment")[:, gs],
-            st.iraq.containment[:, None], st.pg("militia.suspend_w_bargaining")[:, gs],
-            st.iraq.bargaining[:, None], st.pg("militia.suspend_w_campaign")[:, gs],
-            p.traits["alignment"][:, gs], st.iran.on_us[:, None])
-        susp = (s.u_suspend[:, gs] < p_susp) & free
+        susp = _suspends(st, gs, free)
     sidx = np.flatnonzero(susp)
     if sidx.size:
         r, j = np.divmod(sidx, len(gidx))
@@ -509,6 +576,44 @@ def consider_suspension(st: State, gs: slice) -> None:
                               st.u_groups(rnd.Purpose.SUSPEND_DAYS, r, gi))
         s.suspended_until[r, gi] = day + dur
         st.counts[M["militia_suspensions"]] += np.bincount(r, minlength=st.n)
+
+
+def _suspends(st: State, gs: slice, free: np.ndarray) -> np.ndarray:
+    """Which groups declare a suspension today: ``u < suspension_probability(...)`` for free
+    groups.  The probability is computed only where the group's draw lies below its
+    replicate's bound (the rule at the replicate's highest fear, ignoring the campaign's hold):
+    the same decisions as computing it everywhere."""
+    s, p = st.militia, st.p
+    u = s.u_suspend[:, gs]
+    containment, bargaining, on_us = st.iraq.containment, st.iraq.bargaining, st.iran.on_us
+    if not s.suspend_bound_ok:
+        return (u < suspension_probability(
+            st.pg("militia.suspend_logit_base")[:, gs], st.pg("militia.suspend_w_fear")[:, gs],
+            s.fear[:, gs], st.pg("militia.suspend_w_containment")[:, gs],
+            containment[:, None], st.pg("militia.suspend_w_bargaining")[:, gs],
+            bargaining[:, None], st.pg("militia.suspend_w_campaign")[:, gs],
+            p.traits["alignment"][:, gs], on_us[:, None])) & free
+    fear = s.fear[:, gs]
+    top = fear[:, 0].copy()
+    for j in range(1, fear.shape[1]):
+        np.maximum(top, fear[:, j], out=top)
+    zero = np.zeros(st.n)
+    bound = suspension_probability(
+        p["militia.suspend_logit_base"], p["militia.suspend_w_fear"], top,
+        p["militia.suspend_w_containment"], containment, p["militia.suspend_w_bargaining"],
+        bargaining, p["militia.suspend_w_campaign"], zero, on_us) * (1.0 + 1e-9)
+    cand = np.flatnonzero((u < bound[:, None]) & free)
+    out = np.zeros(u.shape, dtype=bool)
+    if cand.size:
+        r, j = np.divmod(cand, u.shape[1])
+        gi = st.group_index[gs][j]
+        prob = suspension_probability(
+            p["militia.suspend_logit_base"][r], p["militia.suspend_w_fear"][r], s.fear[r, gi],
+            p["militia.suspend_w_containment"][r], containment[r],
+            p["militia.suspend_w_bargaining"][r], bargaining[r],
+            p["militia.suspend_w_campaign"][r], p.traits["alignment"][r, gi], on_us[r])
+        out.reshape(-1)[cand] = u.reshape(-1)[cand] < prob
+    return out
 
 
 # --- effects (called by other actors' phases) ---------------------------------------------

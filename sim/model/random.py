@@ -17,6 +17,7 @@ key, which costs microseconds each where this costs nanoseconds per element.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import numpy as np
 
@@ -143,13 +144,29 @@ def uniform_pair(rep_keys: np.ndarray, day: int, actor: int | np.ndarray,
     """Two independent uniforms in [0, 1) from one hash, each with 32-bit resolution.
 
     Used for the two draws every group makes every day (attacks, suspension), which halves the
-    cost of the densest random numbers.  Same arguments as :func:`uniform`.
+    cost of the densest random numbers.  Same arguments as :func:`uniform`.  The hash runs in
+    place on one buffer (no temporaries: this is the densest arithmetic of a day).
     """
+    z = np.bitwise_xor(rep_keys, _keys_for(day, actor, purpose))
+    t = np.empty_like(z)
     with np.errstate(over="ignore"):
-        z = _mix(rep_keys ^ _keys_for(day, actor, purpose))
-    hi = (z >> np.uint64(32)).astype(np.float64) * 2.0**-32
-    lo = (z & np.uint64(0xFFFFFFFF)).astype(np.float64) * 2.0**-32
-    return hi, lo
+        _mix_inplace(z, t)
+    hi = np.right_shift(z, np.uint64(32), out=t)
+    hi_f = np.multiply(hi, 2.0**-32)
+    lo = np.bitwise_and(z, np.uint64(0xFFFFFFFF), out=z)
+    lo_f = np.multiply(lo, 2.0**-32)
+    return hi_f, lo_f
+
+
+def _mix_inplace(z: np.ndarray, t: np.ndarray) -> None:
+    """:func:`_mix` on ``z`` in place, with ``t`` (same shape) as scratch: the same numbers,
+    without the eight temporaries."""
+    np.add(z, _GOLDEN, out=z)
+    np.bitwise_xor(z, np.right_shift(z, np.uint64(30), out=t), out=z)
+    np.multiply(z, _M1, out=z)
+    np.bitwise_xor(z, np.right_shift(z, np.uint64(27), out=t), out=z)
+    np.multiply(z, _M2, out=z)
+    np.bitwise_xor(z, np.right_shift(z, np.uint64(31), out=t), out=z)
 
 
 @functools.lru_cache(maxsize=256)
@@ -186,6 +203,10 @@ def _from_table(lam: float, u: np.ndarray, kmax: int) -> np.ndarray:
     return np.minimum(k, kmax)
 
 
+_ZERO_BELOW = 1.0 - 1e-12
+"""A Poisson count is settled as 0, without an exponential, where ``u + lam`` is below this."""
+
+
 def poisson(lam: np.ndarray, u: np.ndarray, kmax: int = 400) -> np.ndarray:
     """Poisson quantile: the smallest k with CDF(k; lam) > u (inverse-transform sampling).
 
@@ -211,15 +232,53 @@ def poisson(lam: np.ndarray, u: np.ndarray, kmax: int = 400) -> np.ndarray:
         lam, u = np.broadcast_arrays(lam, u)
     count = np.zeros(lam.shape, dtype=np.int64)
     flat = count.reshape(-1)
-    idx = np.flatnonzero((u + lam) >= 1.0 - 1e-12)
-    if not idx.size:
-        return count
-    lam_a, u_a = lam.reshape(-1)[idx], u.reshape(-1)[idx]
+    idx = np.flatnonzero((u + lam) >= _ZERO_BELOW)
+    if idx.size:
+        flat[idx] = _counts(lam.reshape(-1)[idx], u.reshape(-1)[idx], kmax)
+    return count
+
+
+def poisson_bounded(u: np.ndarray, bound: np.ndarray,
+                    rate_at: Callable[[np.ndarray], np.ndarray],
+                    kmax: int = 400) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`poisson` where computing the rate everywhere is what costs: the rate is computed
+    only at the (flat) indices where an upper ``bound`` on it cannot settle the count as zero.
+
+    Equal to ``poisson(rate, u)`` whenever ``rate <= bound`` elementwise (as floats): the zero
+    test ``u + rate < 1 - 1e-12`` holds wherever ``u + bound`` passes it, and is applied
+    exactly to the rest.
+
+    Args:
+        u: uniforms (any shape).
+        bound: an upper bound on the rate, same shape (or broadcasting).
+        rate_at: ``rate_at(flat_indices)`` gives the exact rates there.
+        kmax: largest count returned.
+
+    Returns:
+        (the flat indices with a count above zero, their counts, the indices where the exact
+        rate was computed, so a caller can reuse it).
+    """
+    cand = np.flatnonzero(u + bound >= _ZERO_BELOW)
+    if not cand.size:
+        return cand, np.zeros(0, dtype=np.int64), cand
+    lam_c = rate_at(cand)
+    u_c = u.reshape(-1)[cand]
+    keep = np.flatnonzero((u_c + lam_c) >= _ZERO_BELOW)
+    if not keep.size:
+        return keep, np.zeros(0, dtype=np.int64), cand
+    k = _counts(lam_c[keep], u_c[keep], kmax)
+    nz = k > 0
+    return cand[keep[nz]], k[nz], cand
+
+
+def _counts(lam_a: np.ndarray, u_a: np.ndarray, kmax: int) -> np.ndarray:
+    """The Poisson quantiles of elements that the zero test did not settle."""
     if lam_a[0] == lam_a.min() == lam_a.max():
         # one rate for all (a parameter such as a mean casualty count): the CDF is tabulated
         # once per rate by the same recurrence as below and the draws are looked up
-        flat[idx] = _from_table(float(lam_a[0]), u_a, kmax)
-        return count
+        return _from_table(float(lam_a[0]), u_a, kmax)
+    out = np.zeros(lam_a.size, dtype=np.int64)
+    idx = np.arange(lam_a.size)
     p_a = np.exp(-lam_a)
     cdf_a = p_a.copy()
     still = u_a >= cdf_a
@@ -239,9 +298,9 @@ def poisson(lam: np.ndarray, u: np.ndarray, kmax: int = 400) -> np.ndarray:
             break
         if idx.size > 64 and 4 * n_still < idx.size:
             done = ~still
-            flat[idx[done]] = count_a[done]
+            out[idx[done]] = count_a[done]
             idx, lam_a, u_a, p_a, cdf_a, count_a = (idx[still], lam_a[still], u_a[still],
                                                     p_a[still], cdf_a[still], count_a[still])
     if idx.size:
-        flat[idx] = np.minimum(count_a, kmax)
-    return count
+        out[idx] = np.minimum(count_a, kmax)
+    return out

@@ -145,6 +145,34 @@ def test_identical_results_in_process_pool_and_dask(reference, short, varies, tm
     pd.testing.assert_frame_equal(dask.sets, reference.sets)
 
 
+def test_a_sweep_on_an_existing_dask_cluster_equals_one_process(reference, short, varies,
+                                                                tmp_path):
+    """Issue 16: the docs/sweeps.md recipe (a cluster started beforehand, its address handed
+    to the sweep) gives the in-process numbers, chunks spread over both workers."""
+    import logging
+
+    from dask.distributed import Client, LocalCluster
+
+    import sim
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None, silence_logs=logging.ERROR) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://")
+        res = run_sweep(short, varies, tmp_path / "dask", design="lhs", samples=4, runs=20,
+                        seed=3, backend=Backend(scheduler=address), chunk_rows=20,
+                        progress=False)
+        with Client(address) as client:
+            assert len(client.scheduler_info()["workers"]) == 2
+        api = sim.sweep(short, ["militia.w_fear=0.5:2.5", "us.force_protection=0.3:0.8"],
+                        samples=4, runs=20, seed=3, scheduler=address,
+                        chunk_size=20)
+    assert res.execution.chunks == 4
+    pd.testing.assert_frame_equal(res.runs, reference.runs)
+    pd.testing.assert_frame_equal(res.sets, reference.sets)
+    pd.testing.assert_frame_equal(api.runs, reference.runs)
+
+
 def test_resume_after_interruption_gives_the_uninterrupted_result(reference, short, varies,
                                                                  tmp_path):
     out = tmp_path / "sweep"
