@@ -115,7 +115,7 @@ def _criteria(summary: pd.DataFrame, verdict: pd.DataFrame | None, pats: list,
                                       "50 % and 80-95 % at 90 % (attacks on US forces)",
                          "result": f"{c50:.0%} at 50 %, {c90:.0%} at 90 %",
                          "holds": bool(0.4 <= c50 <= 0.6 and 0.8 <= c90 <= 0.95)})
-        for prefix in ("2024 hold-out", "backtests"):
+        for prefix in ("2024 hold-out (", "backtests"):
             v = verdict[verdict.evaluation.str.startswith(prefix)
                         & (verdict.family == "attacks")]
             for r in v.itertuples():
