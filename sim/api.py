@@ -72,9 +72,9 @@ def parameters(scenario: ScenarioLike = None):
     Example:
         >>> from sim import parameters
         >>> p = parameters()
-        >>> row = p.set_index("name").loc["militia.w_fear"]
+        >>> row = p.set_index("name").loc["militia.w_campaign"]
         >>> float(row["lo"]), float(row["hi"]), bool(row["calibrated"])
-        (0.0, 8.0, True)
+        (0.0, 12.0, True)
     """
     import pandas as pd
 

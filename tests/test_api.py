@@ -159,7 +159,8 @@ def test_parameters_table():
     assert row["kind"] == "enum" and "streak" in row["choices"] and pd.isna(row["lo"])
     streak = parameters("answer_every_streak").set_index("name")
     assert streak.loc["us.trigger", "value"] == "streak"
-    assert streak.loc["militia.w_fear", "drawn"] and not streak.loc["us.trigger", "drawn"]
+    assert streak.loc["militia.w_campaign", "drawn"] and not streak.loc["us.trigger", "drawn"]
+    assert not streak.loc["militia.w_fear", "drawn"]  # not fitted: the scenario's value
 
 
 def test_compare_refuses_what_is_not_a_variant_with_one_message(short):

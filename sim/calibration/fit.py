@@ -153,8 +153,8 @@ class Budget:
 
     @classmethod
     def quick(cls) -> Budget:
-        return cls(particles=48, reps=8, moves=1, final_moves=1, max_stages=10,
-                   seconds=120.0, report_reps=60)
+        return cls(particles=32, reps=6, moves=1, final_moves=1, max_stages=6,
+                   seconds=60.0, report_reps=20)
 
 
 def check_params(params: tuple[CalParam, ...]) -> None:

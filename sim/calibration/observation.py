@@ -444,7 +444,8 @@ def log_likelihood(counts: np.ndarray, obs: list[Observation],
 def table(obs: list[Observation]) -> pd.DataFrame:
     """The observations as a table (for the report and the manifest)."""
     return pd.DataFrame([{"name": o.name, "family": o.family, "theatre": o.theatre,
-                          "start": o.start, "end": o.end, "bound": o.bound,
+                          "start": o.start.isoformat(), "end": o.end.isoformat(),
+                          "bound": o.bound,
                           "documented": o.documented, "lo": o.lo, "hi": o.hi,
                           "non_drone": o.non_drone, "weight": round(o.weight, 3),
                           "source": o.source} for o in obs])

@@ -40,18 +40,18 @@ _friendly = friendly_errors
 @click.argument("scenario", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(0, 2**62),
               help="Seed of the simulations and of the sampler.")
-@click.option("--quick", is_flag=True, help="Tiny budget (about a minute), for tests.")
+@click.option("--quick", is_flag=True, help="Tiny budget (under a minute), for tests.")
 @click.option("--minutes", default=None, type=click.FloatRange(0.5, 24 * 60),
-              help="Wall-clock budget of the sampler (default 15; 2 with --quick); past it the "
+              help="Wall-clock budget of the sampler (default 15; 1 with --quick); past it the "
                    "sampler stops tempering and says so in the manifest.")
 @click.option("--particles", default=None, type=click.IntRange(16, 100_000),
-              help="SMC particles (default 256; 48 with --quick).")
+              help="SMC particles (default 256; 32 with --quick).")
 @click.option("--reps", "fit_reps", default=None, type=click.IntRange(4, 10_000),
               help="Replicates per particle for the synthetic likelihood (default 32).")
 @click.option("--report", "report_only", is_flag=True,
               help="Only regenerate report.md and figures/ from the posterior in --out.")
 @click.option("--report-reps", "reps", default=None, type=click.IntRange(10, 100_000),
-              help="Replicates for the report (default 400; 60 with --quick).")
+              help="Replicates for the report (default 400; 20 with --quick).")
 @click.option("--out", default=None, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for posterior.parquet, point_estimate.json, the manifest and the "
                    "report [default: results/<scenario>-calibration; the committed "
@@ -257,7 +257,7 @@ def _validate(scenario, cal_dir, record_dir, reps, seed, backtests, backtest_min
 
     budget = Budget.quick() if quick else Budget.backtest(60.0 * backtest_minutes)
     if quick:
-        reps = min(reps, 40)
+        reps = min(reps, 24)
     with folder_lock(cal_dir):
         result = run_validation(sc, post, record, reps, seed, backtests, budget,
                                 progress=not quiet)
@@ -267,7 +267,7 @@ def _validate(scenario, cal_dir, record_dir, reps, seed, backtests, backtest_min
         _write_atomic(cal_dir / "scores.parquet", buf.getvalue())
         click.echo(result.verdict.to_string(index=False))
         if (cal_dir / "calibration_manifest.json").exists():
-            path = make_report(sc, cal_dir, 60 if quick else 400, seed, record,
+            path = make_report(sc, cal_dir, 20 if quick else 400, seed, record,
                                progress=not quiet)
             click.echo(f"wrote {cal_dir}/validation.json, scores.parquet and {path}")
 

@@ -174,6 +174,17 @@ FORECASTER_COLOURS = {"model": "#0072B2", "constant NB": "#E69F00", "peace/war N
 """Colour-blind-safe (Okabe-Ito) colours of the forecasters."""
 
 
+def _eval_label(name: str) -> str:
+    """A short two-line label of an evaluation."""
+    if name.startswith("2024 hold-out, windows from 2023"):
+        return "hold-out windows\nfrom 2023 (replayed)"
+    if name.startswith("2024 hold-out"):
+        return "2024 hold-out\n(fitted to 2023)"
+    if name.startswith("fit window"):
+        return "fit window\n(in sample)"
+    return name.replace("backtests, within ", "backtests\n<= ")
+
+
 def fig_scores(summary: pd.DataFrame, path: Path, family: str = "attacks") -> None:
     """Mean CRPS per evaluation and forecaster (one family), and the model's coverage of the
     50 % and 90 % intervals against the nominal levels."""
@@ -186,7 +197,8 @@ def fig_scores(summary: pd.DataFrame, path: Path, family: str = "attacks") -> No
     for k, f in enumerate(fcs):
         v = [s[(s.evaluation == e) & (s.forecaster == f)].crps.mean() for e in evals]
         ax.bar(x + (k - (len(fcs) - 1) / 2) * wd, v, wd, label=f, color=FORECASTER_COLOURS[f])
-    ax.set_xticks(x, [e.replace(" (", "\n(") for e in evals], fontsize=8)
+    labels = [_eval_label(e) for e in evals]
+    ax.set_xticks(x, labels, fontsize=8)
     ax.set_ylabel(f"mean CRPS, {family} (counts; lower is better)")
     ax.set_yscale("log")
     ax.legend(fontsize=8)
@@ -198,7 +210,7 @@ def fig_scores(summary: pd.DataFrame, path: Path, family: str = "attacks") -> No
            label="inside 90 % interval", color="#0072B2")
     bx.axhspan(0.4, 0.6, color="#56B4E9", alpha=0.15)
     bx.axhspan(0.8, 0.95, color="#0072B2", alpha=0.12)
-    bx.set_xticks(x, [e.split(" (")[0] for e in evals], fontsize=8, rotation=15)
+    bx.set_xticks(x, labels, fontsize=7)
     bx.set_ylim(0, 1)
     bx.set_ylabel("share of windows (weighted)")
     bx.set_title("Model coverage (shaded: the target bands)")
@@ -225,6 +237,7 @@ def fig_windows(table: pd.DataFrame, path: Path, title: str) -> None:
                   fontsize=6)
     ax.invert_yaxis()
     ax.set_xscale("symlog", linthresh=1)
+    ax.set_xlim(left=0)
     ax.set_xlabel("count")
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, loc="lower right")

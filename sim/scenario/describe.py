@@ -60,7 +60,7 @@ def parameter_rows(sc: Scenario | None = None) -> list[dict]:
     the scenario draws it from that posterior per replicate).
 
     >>> rows = parameter_rows()
-    >>> next(r for r in rows if r["name"] == "militia.w_fear")["calibrated"]
+    >>> next(r for r in rows if r["name"] == "militia.w_campaign")["calibrated"]
     True
     """
     from ..paths import POSTERIOR

@@ -106,8 +106,7 @@ def test_sample_posterior_keyed(tmp_path):
 def test_cli_calibrate_validate_and_report(tmp_path):
     from sim.cli.main import main
     out = tmp_path / "cal"
-    r = CliRunner().invoke(main, ["calibrate", "--quick", "--out", str(out), "-q",
-                                  "--report-reps", "20"])
+    r = CliRunner().invoke(main, ["calibrate", "--quick", "--out", str(out), "-q"])
     assert r.exit_code == 0, r.output
     post = pd.read_parquet(out / "posterior.parquet")
     assert set(post.columns) == {p.key for p in CALIBRATED} | {"weight"}
@@ -116,6 +115,7 @@ def test_cli_calibrate_validate_and_report(tmp_path):
     assert set(man["data_sha256"]) == {"events.csv", "tallies.csv"}
     assert "tempered SMC" in man["method"] and man["stages"][-1]["phi"] == 1.0
     assert man["observations"] and all(o["end"] <= "2023-12-31" for o in man["observations"])
+    assert man["budget"]["particles"] == 32 and man["budget"]["reps"] == 6
     assert any("hold-out" in why for why in man["hand_set"].values())
     point = json.loads((out / "point_estimate.json").read_text())
     assert set(point["parameters"]) == {p.key for p in CALIBRATED}

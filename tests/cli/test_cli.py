@@ -174,7 +174,8 @@ def test_show_json_lists_every_parameter():
     assert list(params) == all_parameter_keys()
     assert params["us.trigger"]["value"] == "streak"
     assert params["us.force_protection"]["hi"] == 0.99
-    assert params["militia.w_fear"]["calibrated"] is True
+    assert params["militia.w_campaign"]["calibrated"] is True  # in the posterior
+    assert params["militia.w_fear"]["calibrated"] is False
     assert params["us.trigger"]["calibrated"] is False
 
 
