@@ -30,13 +30,6 @@ from sim.model.measures import DAILY, M
 D = dt.date
 
 
-@pytest.fixture(scope="module")
-def record():
-    from sim.record.load import load_record
-
-    return load_record()
-
-
 def _obs(name, a, b, bound, low, high=np.nan, family="attacks", theatre="all", counter="x"):
     lo, hi, value = interval_of(bound, low, high)
     return Observation(f"{family} {theatre} {a}..{b} ({counter})", family, a, b, ("attacks",),

@@ -11,13 +11,8 @@ from sim.calibration import patterns as T
 from sim.calibration import statistics as S
 from sim.engines.batch import BatchEngine
 from sim.model.measures import DAILY, M
-from sim.record import load_record, series
+from sim.record import series
 from sim.scenario import build_params
-
-
-@pytest.fixture(scope="module")
-def record():
-    return load_record()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from sim.calibration.fit import CALIBRATED
 from sim.calibration.validate import (
@@ -19,13 +18,6 @@ from sim.calibration.validate import (
 from sim.model.registry import parameter
 
 D = dt.date
-
-
-@pytest.fixture(scope="module")
-def record():
-    from sim.record.load import load_record
-
-    return load_record()
 
 
 def _particles() -> pd.DataFrame:

@@ -115,11 +115,12 @@ def test_the_lock_is_per_folder_and_refuses_a_second_writer(tmp_path):
         t.start()
         t.join()
         with folder_lock(tmp_path / "p"):  # another folder: its own lock
-            pass
+            assert (tmp_path / ".p.lock").is_file() and (tmp_path / ".o.lock").is_file()
     assert "another escalation command is writing this folder (pid" in seen["error"]
     assert not (tmp_path / ".o.lock").exists()
-    with folder_lock(out):  # released
-        pass
+    with folder_lock(out):  # released: a new writer takes it
+        assert (tmp_path / ".o.lock").is_file()
+    assert not (tmp_path / ".o.lock").exists()
 
 
 def test_safe_names():
