@@ -20,8 +20,12 @@ Scope.  ``theatre`` selects the simulated measure (Iraq = bases and the embassy;
 ``iraq_syria``; ``all`` adds Jordan).  ``counts``: ``all`` and ``unknown`` compare with every
 simulated attack; ``indirect_fire`` (rockets and mortars only) with the non-drone share of
 them (the model's drone share on those days); ``incl_convoys`` (convoy bombs the model does not
-simulate) becomes an upper bound; ``claimed`` (the militias' own claims) and
-``convoys_only`` (convoy bombs alone) are not compared.
+simulate) becomes an upper bound, and so does ``broader`` (an independent monitor's count, or one
+of all "US interests", that the record shows running above the US military's series for the
+same days: the model's count is the US military's, so such a figure bounds it from above and
+its "at least" says nothing about it); ``unknown`` (not stated) is compared with every
+simulated attack, an exact figure with the tolerance of an approximate one; ``claimed`` (the
+militias' own claims) and ``convoys_only`` (convoy bombs alone) are not compared.
 A wounded figure later revised upward is a lower bound (:func:`revised_lower_bounds`);
 strike tallies of one episode (under two weeks) count strikes, not the model's strike days,
 and are left to the event rows.  Event rows of ``events.csv`` list notable events, not
@@ -89,6 +93,8 @@ FAMILY: dict[str, str] = {"attacks_on_us_forces": "attacks", "us_strike_events":
 """Measure family of each record measure (overlap weights are computed within a family)."""
 
 EXACT_TOL, APPROX_TOL = 0.05, 0.10
+WIDER_COUNTS = ("incl_convoys", "broader")
+"""Counts of a wider set of attacks than the model's: upper bounds on its count."""
 SHORT_STRIKE_WINDOW = 14
 """Strike tallies over fewer days count strikes of one episode, not strike days: left out."""
 LIKELIHOOD_FLOOR = 1e-6
@@ -166,14 +172,28 @@ def interval_of(bound: str, low: float, high: float) -> tuple[float, float, floa
     raise ValueError(f"unknown bound type '{bound}'")
 
 
+def upper_figure(bound: str, low: float, high: float) -> float:
+    """The upper bound a count of a wider scope puts on the model's count: the top of its
+    range, or its figure give or take the rounding its wording implies (``exact`` 5 %,
+    ``approx`` 10 %, at least one attack).
+
+    >>> upper_figure("range", 45, 50), upper_figure("exact", 60, 60), upper_figure("approx", 0, 0)
+    (50.0, 63.0, 1.0)
+    """
+    if bound == "range":
+        return float(high)
+    return float(interval_of(bound, low, low)[1])
+
+
 def _date(x) -> dt.date:
     return x.date() if hasattr(x, "date") else x
 
 
 def tally_observations(record: Record) -> list[Observation]:
     """One observation per comparable row of tallies.csv (``claimed`` counts and measures
-    the model has no counterpart for are left out; convoy-inclusive exact or range counts
-    become upper bounds, convoy-inclusive lower bounds say nothing and are left out)."""
+    the model has no counterpart for are left out; convoy-inclusive and ``broader`` exact,
+    approximate or range counts become upper bounds, their lower bounds say nothing and are
+    left out; an exact count of unstated scope gets the tolerance of an approximate one)."""
     out = []
     for r in record.tallies.itertuples(index=False):
         if r.measure not in FAMILY:
@@ -183,10 +203,12 @@ def tally_observations(record: Record) -> list[Observation]:
             continue
         bound = r.bound
         high = float(r.high) if pd.notna(r.high) else np.nan
-        if counts == "incl_convoys":
+        if counts in WIDER_COUNTS:
             if bound == "lower":
                 continue
-            bound, high = "upper", (high if bound == "range" else float(r.low))
+            bound, high = "upper", upper_figure(bound, float(r.low), high)
+        elif counts == "unknown" and bound == "exact":
+            bound = "approx"
         a, b = _date(r.period_start), _date(r.period_end)
         if r.measure == "us_strike_events" and (b - a).days + 1 < SHORT_STRIKE_WINDOW:
             continue  # one episode's strikes (several the same day): the event rows have it

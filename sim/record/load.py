@@ -50,10 +50,13 @@ theatres (the source says 'the region', names all three, or does not say)."""
 BOUNDS = ("exact", "range", "lower", "approx")
 """exact and approx: low == high; range: low < high; lower ('at least', 'more than', 'over'):
 high empty."""
-COUNTS = ("all", "indirect_fire", "incl_convoys", "convoys_only", "unknown", "claimed")
+COUNTS = ("all", "indirect_fire", "incl_convoys", "convoys_only", "unknown", "claimed",
+          "broader")
 """What a tally of attacks counts: every attack on US forces and facilities (the Pentagon's
 definition), rockets and mortars only, attacks including convoy IEDs, convoy attacks only,
-not stated, or attacks claimed by the militias."""
+not stated, attacks claimed by the militias, or a wider set than the US military's series
+(``broader``: an independent monitor's or an "all US interests" count that the record shows
+running above the Pentagon's figures for the same days)."""
 
 EVENT_COLUMNS = ("date", "actor", "target", "country", "event_type", "tier", "us_killed",
                  "us_wounded", "militia_killed", "description", "source_url")

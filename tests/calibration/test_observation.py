@@ -172,3 +172,33 @@ def test_scores_reward_the_right_forecast():
     s = summarise(a)
     assert s["observations"] == 2 and s["point_valued"] == 1 and s["coverage_90"] == 1.0
     assert isinstance(a, pd.DataFrame)
+
+
+def test_broader_counters_bound_from_above_and_unknown_scope_is_approximate(record):
+    """A monitor that counts more than the US military (coded ``broader``) bounds the
+    model's count from above; its "at least" is left out; an exact figure of unstated scope
+    is compared with the tolerance of an approximate one."""
+    obs = tally_observations(record)
+    by_counter = {}
+    for o in obs:
+        by_counter.setdefault(o.name.rsplit("(", 1)[1].rstrip(")"), []).append(o)
+    # GTTAC's "over 160 by the end of 2023" (broader, lower bound): not compared
+    assert "gttac" not in by_counter
+    # the Washington Institute's 73 by 14 Nov 2023: at most 73 give or take 5 %
+    winep = [o for o in by_counter["washington_institute"] if o.end == D(2023, 11, 14)]
+    assert len(winep) == 1 and winep[0].bound == "upper"
+    assert (winep[0].lo, winep[0].hi) == (0.0, pytest.approx(76.65))
+    # SOHR's Syria counts: upper bounds, not steps of a series
+    sohr = by_counter["sohr"]
+    assert sohr and all(o.bound == "upper" and np.isnan(o.value) for o in sohr)
+    # the Lead IG's "at least 134 attacks on U.S. interests" (Oct-Dec 2023) is left out;
+    # its 2022 lull in Iraq (coded all) is kept
+    lead = by_counter["lead_ig"]
+    assert not any(o.start == D(2023, 10, 1) for o in lead)
+    assert any(o.start == D(2022, 10, 1) and o.theatre == "iraq" for o in lead)
+    # AFP's own 103 by 26 Dec 2023 (scope unknown) is about 103, give or take 10 % (91.7 to
+    # 114.3): the step of the media tallies' series from about 50 by 12 Nov (44 to 56) runs
+    # from 35.7 to 70.3 (with the exact tolerance it would be 41.85 to 64.15)
+    step = [o for o in obs if o.end == D(2023, 12, 26) and "step of media_tally" in o.name]
+    assert len(step) == 1 and step[0].start == D(2023, 11, 13)
+    assert (step[0].lo, step[0].hi) == (pytest.approx(35.7), pytest.approx(70.3))
