@@ -68,11 +68,11 @@ def test_agreement_with_per_replicate_parameters(baseline):
 
 
 def test_a_replicate_does_not_depend_on_chunking(baseline):
-    n = 1000
+    n = 400
     params = build_params(baseline, n, posterior=False)
     eng = BatchEngine(baseline.setup())
     whole = eng.run(77, np.arange(n), params)
-    cuts = [0, 1, 90, 333, 334, 600, 871, n]  # seven uneven chunks
+    cuts = [0, 1, 90, 133, 134, 240, 371, n]  # seven uneven chunks, two of one replicate
     parts = [eng.run(77, np.arange(a, b), params.take(np.arange(a, b)))
              for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
     for field in ("weekly", "first_day", "rung_days", "drawdown_day"):
@@ -91,20 +91,20 @@ def test_a_replicate_does_not_depend_on_its_neighbours(baseline):
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers(baseline):
-    a = run_scenario(baseline, runs=300, seed=4, progress=False).runs
-    b = run_scenario(baseline, runs=300, seed=4, progress=False, chunk_size=77).runs
-    c = run_scenario(baseline, runs=300, seed=5, progress=False).runs
+    a = run_scenario(baseline, runs=120, seed=4, progress=False).runs
+    b = run_scenario(baseline, runs=120, seed=4, progress=False, chunk_size=47).runs
+    c = run_scenario(baseline, runs=120, seed=5, progress=False).runs
     assert a.equals(b)
     assert not a["attacks"].equals(c["attacks"])
-    bands_a = run_scenario(baseline, runs=300, seed=4, progress=False, chunk_size=64).bands
-    bands_b = run_scenario(baseline, runs=300, seed=4, progress=False).bands
+    bands_a = run_scenario(baseline, runs=120, seed=4, progress=False, chunk_size=41).bands
+    bands_b = run_scenario(baseline, runs=120, seed=4, progress=False).bands
     assert bands_a.equals(bands_b)
 
 
 def test_worker_processes_give_the_same_numbers(baseline):
-    one = run_scenario(baseline, runs=400, seed=8, progress=False, chunk_size=100).runs
-    two = run_scenario(baseline, runs=400, seed=8, progress=False, chunk_size=100,
-                       workers=2).runs
+    one = run_scenario(baseline, runs=200, seed=8, progress=False, chunk_size=100).runs
+    two = run_scenario(baseline, runs=200, seed=8, progress=False, chunk_size=100,
+                       workers=2).runs  # one chunk on each worker
     assert one.equals(two)
 
 
