@@ -2,7 +2,7 @@
 ``map``.
 
 ``Client.map`` deduplicates identical calls unless ``pure=False``; a ``LocalCluster`` is
-started with ``dashboard_address=None``.
+started with ``dashboard_address=None`` and :data:`WORKER_CONFIG`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,14 @@ import pandas as pd
 
 from .designs import SweepError
 from .tasks import ChunkTask, run_task
+
+WORKER_CONFIG: dict[str, object] = {"distributed.worker.profile.enabled": False}
+"""Dask configuration of the workers a sweep starts itself (``--scheduler local:N``): the
+worker's statistical profiler samples every thread's stack every 10 ms while holding the GIL,
+which costs the engine (hundreds of small numpy calls a simulated day) about a tenth of its
+speed (docs/performance.md).  Workers of an existing cluster are started by their owner:
+``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False dask worker ...`` does the same there
+(docs/sweeps.md)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,7 @@ class Executor:
         if b.scheduler:
             import logging
 
+            import dask
             from dask.distributed import Client, LocalCluster
 
             what, arg = parse_scheduler(b.scheduler)
@@ -82,9 +91,11 @@ class Executor:
                 main = threading.current_thread() is threading.main_thread()
                 old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
                 try:
-                    self.cluster = LocalCluster(n_workers=arg, threads_per_worker=1,
-                                                processes=True, dashboard_address=None,
-                                                host="127.0.0.1", silence_logs=logging.ERROR)
+                    with dask.config.set(WORKER_CONFIG):
+                        self.cluster = LocalCluster(n_workers=arg, threads_per_worker=1,
+                                                    processes=True, dashboard_address=None,
+                                                    host="127.0.0.1",
+                                                    silence_logs=logging.ERROR)
                 finally:
                     if main:
                         signal.signal(signal.SIGINT, old)
