@@ -147,6 +147,14 @@ def test_strikes_never_shrink_as_resolve_grows(p, extra, u):
     assert 1 <= lo[0] <= hi[0]
 
 
+def test_strikes_grow_with_resolve_on_the_same_draw():
+    """Not only never smaller: at the median draw, more resolve means strictly more targets
+    (mean 1 + exp(0.3 + 0.2 r): about 2, 11 and 75 at r = 0, 10, 20)."""
+    t = us.strike_targets(np.array([0.0, 10.0, 20.0]), 0.3, 0.2, np.full(3, 0.5))
+    assert t[0] >= 1 and t[0] < t[1] < t[2]
+    assert 60 <= t[2] <= 90
+
+
 def _state(baseline, n=4):
     sc = baseline
     st_ = cycle.new_state(sc.setup(), build_params(sc, n, posterior=False), 1, np.arange(n))
