@@ -111,6 +111,17 @@ HAND_SET: dict[str, str] = {
     "us.lethal_prob_rocket, us.lethal_prob_drone":
         "three Americans killed in five years (K-1, Taji, March 2023): too few deaths to fit "
         "two rates; set so that about one attack in a hundred kills",
+    "us.wounded_per_hit, us.pressure_per_wounded, us.resolve_per_wounded, "
+    "iran.risk_per_wounded":
+        "wounds per attack are pinned by two fit-period tallies (66 or more wounded in the "
+        "102 or more attacks to 21 Dec 2023, Pentagon): wounded_per_hit 9.3 gives about 0.65 "
+        "an attack; the per-wounded weights on decisions were divided by the same 1.86 so a "
+        "toll weighs as before.  Freeing wounded_per_hit as a fourth parameter (trial of "
+        "2026-12-01) failed the recovery test on militia.attack_log_rate_base",
+    "militia.truce_observance":
+        "the record has no attacks on 24-27 Nov 2023, the Gaza truce's first days "
+        "(Pentagon): set to 1, so aligned groups hold their fire in a truce; it acts on "
+        "truce days only",
     "militia.hawkes_cross, militia.hawkes_memory_days":
         "the record has no per-group counts to separate self- from cross-excitation; the "
         "memory follows Lewis et al. (2012): 2-6 weeks",

@@ -70,7 +70,7 @@ PARAMETERS: dict[str, Param] = {
     "risk_decay_days": P(90.0, 1, 1000, "days", "e-folding time of Iran's sense of risk"),
     "risk_per_attack": P(0.027, 0, 1, "logit per attack", "each attack on US forces raises "
                          "the risk of US escalation (restraint)"),
-    "risk_per_wounded": P(0.01, 0, 1, "logit per American wounded", "restraint added by each "
+    "risk_per_wounded": P(0.00538, 0, 1, "logit per American wounded", "restraint added by each "
                           "American wounded"),
     "risk_per_killed": P(0.75, 0, 10, "logit per American killed", "restraint added by each "
                          "American killed"),

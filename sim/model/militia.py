@@ -51,14 +51,14 @@ _ATTACK_PURPOSES = [rnd.Purpose.THEATRE, rnd.Purpose.WEAPON, rnd.Purpose.HITS,
 PARAMETERS: dict[str, Param] = {
     # calibrated (posterior medians, fit to 2023; calibration/point_estimate.json):
     # attack_log_rate_base, w_campaign, w_campaign_war
-    "attack_log_rate_base": P(-7.514, -12, 3, "log attacks/day", "log rate of attacks on US "
+    "attack_log_rate_base": P(-7.446, -12, 3, "log attacks/day", "log rate of attacks on US "
                               "forces of an average group outside any campaign, with no fear, "
                               "containment or excitation"),
     "w_boldness": P(1.5, 0, 6, "log-rate per boldness unit", "the adventurous second "
                     "generation attacks outside Tehran's campaigns"),
-    "w_campaign": P(4.583, 0, 12, "log-rate per alignment unit", "how much a campaign on US "
+    "w_campaign": P(4.464, 0, 12, "log-rate per alignment unit", "how much a campaign on US "
                     "forces raises a group's rate, by its alignment with Tehran"),
-    "w_campaign_war": P(2.51, 0, 12, "log-rate per alignment and driver unit", "how much more "
+    "w_campaign_war": P(2.472, 0, 12, "log-rate per alignment and driver unit", "how much more "
                         "intense a campaign on US forces is during a Gaza or regional war"),
     "israel_log_rate_base": P(-5.0, -12, 3, "log attacks/day", "log rate of attacks on Israel "
                               "of a group that operates there, during a war, outside a "
@@ -73,6 +73,10 @@ PARAMETERS: dict[str, Param] = {
                             "(the record in Iraq: 2-6 weeks)"),
     "w_grievance": P(0.1, 0, 5, "attacks/day per grievance unit", "provocation: grievance "
                      "(fighters and leaders lost) adds to the rate"),
+    "truce_observance": P(1.0, 0, 1, "fraction per alignment unit", "how far an aligned "
+                          "group holds its attacks on US forces while a Gaza truce is on: the "
+                          "record has none from 24 to 27 Nov 2023, the truce's first days "
+                          "(Pentagon; the Islamic Resistance in Iraq announced a pause)"),
     "w_fear": P(1.427, 0, 8, "log-rate per fear unit", "deterrence by expected US punishment"),
     "w_containment": P(1.35, 0, 8, "log-rate per containment unit", "restraint by the Iraqi "
                        "state"),
@@ -261,6 +265,18 @@ def attack_drive(base: np.ndarray, excite: np.ndarray, w_grievance: np.ndarray,
     """What drives a group's attacks before the modifiers scale it (attacks/day): the base
     rate plus excitation plus provocation (linear: it does not saturate)."""
     return base + excite + w_grievance * grievance
+
+
+def truce_factor(observance: np.ndarray, alignment: np.ndarray, truce: float) -> np.ndarray:
+    """The share of its drive a group keeps while a Gaza truce of strength ``truce`` (0 to
+    1) is on: ``1 - observance * alignment * truce``, in [0, 1]; 1 with no truce.  Aligned
+    groups hold their fire with Hamas's (the November 2023 pause); excitation and grievance
+    are held with the rest.
+
+    >>> round(float(truce_factor(np.array(1.0), np.array(0.9), 1.0)), 12)
+    0.1
+    """
+    return np.clip(1.0 - observance * alignment * truce, 0.0, 1.0)
 
 
 def availability(suspended: np.ndarray, leaderless: np.ndarray,
@@ -468,6 +484,9 @@ def attack(st: State, gs: slice) -> None:
     on_us = iran.on_us[:, None] > 0
     drive = attack_drive(np.where(on_us, _base_on(st, drv.war)[:, gs], s.base_off[:, gs]),
                          excite, st.pg("militia.w_grievance")[:, gs], s.grievance[:, gs])
+    if drv.truce > 0:
+        drive = drive * truce_factor(st.pg("militia.truce_observance")[:, gs], alignment,
+                                     drv.truce)
     if drv.war > 0:
         israel = (s.mask_israel[:, gs] * min(drv.war, 1.0)) * np.where(
             iran.on_israel[:, None] > 0, s.israel_exp[1][:, gs], s.israel_exp[0][:, gs])

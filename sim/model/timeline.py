@@ -86,10 +86,11 @@ def effective_gaza(gaza_war: float, gaza_truce: float) -> float:
 class DayDrivers:
     """One day's exogenous driver values, as floats, with the combinations the rules use:
     ``gaza`` (net of a truce: the tempo of fighting), ``gaza_war`` (the war itself, truce or
-    not: what motivates a campaign) and ``war`` (a Gaza or regional war, net of a truce)."""
+    not: what motivates a campaign), ``war`` (a Gaza or regional war, net of a truce) and
+    ``truce`` (how far a truce silences a Gaza war that is on, in [0, 1])."""
 
     __slots__ = ("max_pressure", "unrest", "talks", "regional", "protests", "election",
-                 "gaza", "gaza_war", "war", "threat", "withdrawal", "demand")
+                 "gaza", "gaza_war", "war", "truce", "threat", "withdrawal", "demand")
 
     def __init__(self, row: np.ndarray):
         d = _DRIVER_INDEX
@@ -102,6 +103,7 @@ class DayDrivers:
         self.gaza = float(effective_gaza(row[d["gaza_war"]], row[d["gaza_truce"]]))
         self.gaza_war = float(row[d["gaza_war"]])
         self.war = self.gaza + self.regional
+        self.truce = (min(float(row[d["gaza_truce"]]), 1.0) if self.gaza_war > 0 else 0.0)
         self.threat = float(row[d["us_threat"]])
         self.withdrawal = float(row[d["withdrawal_talks"]])
         self.demand = float(row[d["withdrawal_demand"]])

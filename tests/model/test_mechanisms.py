@@ -255,3 +255,37 @@ def test_a_branch_starts_from_the_state_the_record_implies(baseline, branch, lo,
     camp = res.traces["campaign"][:, b]
     want = Campaign.ON_US if hi > 10 else Campaign.ON_ISRAEL
     assert (camp == want).all()
+
+
+# ----------------------------------------------------------------------------- a Gaza truce
+
+@settings(max_examples=100, deadline=None)
+@given(obs=st.floats(0, 1), al=st.floats(0, 1), truce=st.floats(0, 1), more=st.floats(0, 1))
+def test_the_truce_factor_is_a_share_that_falls_with_the_truce_and_alignment(obs, al, truce,
+                                                                             more):
+    f = float(militia.truce_factor(np.array(obs), np.array(al), truce))
+    assert 0.0 <= f <= 1.0
+    assert float(militia.truce_factor(np.array(obs), np.array(al), 0.0)) == 1.0
+    assert float(militia.truce_factor(np.array(obs), np.array(al), min(truce + more, 1.0))) <= f
+    assert float(militia.truce_factor(np.array(obs), np.array(min(al + more, 1.0)), truce)) <= f
+    assert f == pytest.approx(1.0 - obs * al * truce)
+
+
+def test_aligned_groups_hold_their_fire_through_a_gaza_truce(baseline):
+    """The November 2023 truce (24-30 Nov in the baseline's timeline): with the campaign on
+    US forces held on, the truce week's attacks fall to a small share of what the same draws
+    give when the groups ignore the truce; the week before is unchanged."""
+    sc = dataclasses.replace(baseline, start=dt.date(2023, 10, 1), end=dt.date(2023, 12, 10))
+    on = {"iran.campaign_on_base": 5.0, "iran.campaign_off_base": -15.0}
+    n = 100
+    week = {}
+    for observance in (1.0, 0.0):
+        s = sc.with_overrides({**on, "militia.truce_observance": observance})
+        res = BatchEngine(s.setup()).run(5, np.arange(n), build_params(s, n, posterior=False),
+                                         record_daily=True)
+        a = res.daily[:, :, M["attacks"]]
+        t0 = (dt.date(2023, 11, 24) - sc.start).days
+        week[observance] = (a[:, t0:t0 + 7].sum(), a[:, t0 - 7:t0].sum())
+    held, ignored = week[1.0], week[0.0]
+    assert held[1] == ignored[1] > 0  # the same draws before the truce
+    assert held[0] < 0.3 * ignored[0], (held, ignored)
