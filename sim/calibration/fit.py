@@ -118,6 +118,9 @@ HAND_SET: dict[str, str] = {
         "an attack; the per-wounded weights on decisions were divided by the same 1.86 so a "
         "toll weighs as before.  Freeing wounded_per_hit as a fourth parameter (trial of "
         "2026-12-01) failed the recovery test on militia.attack_log_rate_base",
+    "us.lag_deaths_max_days":
+        "the fit period's three lethal attacks were answered 2, 1 and 1 days later "
+        "(events.csv): answers to deaths come within two days",
     "militia.truce_observance":
         "the record has no attacks on 24-27 Nov 2023, the Gaza truce's first days "
         "(Pentagon): set to 1, so aligned groups hold their fire in a truce; it acts on "

@@ -49,6 +49,9 @@ PARAMETERS: dict[str, Param] = {
                             "answers rarely in quiet years and often in a war"),
     "lag_min_days": P(1, 0, 30, "days", "shortest delay from decision to strike", kind="int"),
     "lag_max_days": P(5, 0, 60, "days", "longest delay from decision to strike", kind="int"),
+    "lag_deaths_max_days": P(2, 0, 60, "days", "longest delay when the US answers an attack "
+                             "that killed Americans (the record: 2, 1 and 1 days after the "
+                             "deaths of 27 Dec 2019, 11 Mar 2020 and 23 Mar 2023)", kind="int"),
     "pressure_decay_days": P(20.0, 1, 365, "days", "e-folding time of domestic pressure"),
     "pressure_per_killed": P(4.0, 0, 50, "pressure units per American killed", ""),
     # the three per-wounded weights below (and iran.risk_per_wounded) were set against the
@@ -209,6 +212,18 @@ def strike_targets(resolve: np.ndarray, log_base: np.ndarray, w_resolve: np.ndar
     return 1 + rnd.poisson(np.exp(log_base + w_resolve * resolve), u)
 
 
+def response_lag_max(deaths: np.ndarray, lag_min: np.ndarray, lag_max: np.ndarray,
+                     lag_deaths_max: np.ndarray) -> np.ndarray:
+    """Longest delay (days) of a response: ``lag_deaths_max`` when the day's attacks killed
+    Americans (the US answered each of the fit period's deaths within two days), else
+    ``lag_max``; never below ``lag_min``.
+
+    >>> response_lag_max(np.array([True, False]), 1, np.array([5, 5]), 2).tolist()
+    [2, 5]
+    """
+    return np.maximum(np.where(deaths, lag_deaths_max, lag_max), lag_min)
+
+
 def response_tier(pressure: np.ndarray, first_tier: np.ndarray, max_tier: np.ndarray,
                   leaders_pressure: np.ndarray, iranian_pressure: np.ndarray,
                   direct_lethal: np.ndarray) -> np.ndarray:
@@ -340,8 +355,10 @@ def decide(st: State) -> None:
     go = u2[:, 0] < prob
     if go.any():
         cd = cand[go]
-        lag = lag_days(u2[go, 1], p["us.lag_min_days"][cd].astype(np.int64),
-                       p["us.lag_max_days"][cd].astype(np.int64))
+        lo = p["us.lag_min_days"][cd].astype(np.int64)
+        lag = lag_days(u2[go, 1], lo, response_lag_max(
+            k_ad[free][go] > 0, lo, p["us.lag_max_days"][cd].astype(np.int64),
+            p["us.lag_deaths_max_days"][cd].astype(np.int64)))
         s.due[cd] = day + lag
         s.due_tier[cd] = tier_now[free][go]
 

@@ -289,3 +289,26 @@ def test_aligned_groups_hold_their_fire_through_a_gaza_truce(baseline):
     held, ignored = week[1.0], week[0.0]
     assert held[1] == ignored[1] > 0  # the same draws before the truce
     assert held[0] < 0.3 * ignored[0], (held, ignored)
+
+
+# ----------------------------------------------------------------------------- answering deaths
+
+def test_the_us_answers_american_deaths_within_two_days(baseline):
+    """An attack day that killed Americans is answered (by the deaths doctrine) one or two
+    days later, as the fit period's three were (2, 1 and 1 days); an answer to an attack day
+    without deaths may take up to lag_max_days (5)."""
+    n = 400
+    s = _state(baseline, n)
+    s.day = 10
+    s.counts[M["attacks"]] = 1
+    s.killed[:] = np.where(np.arange(n) < n // 2, 1, 0)
+    s.us.pressure[:] = 50.0  # high enough that days without deaths are answered too
+    us.decide(s)
+    lag = s.us.due - s.day
+    deaths, other = lag[: n // 2], lag[n // 2:]
+    answered = deaths[deaths > 0]
+    assert answered.size > 0.8 * deaths.size  # the doctrine answers deaths (p = 0.92)
+    assert answered.min() >= 1 and answered.max() <= 2
+    assert set(answered.tolist()) == {1, 2}
+    late = other[(other > 0) & (other < 10**6)]
+    assert late.size > 50 and late.max() > 2 and late.max() <= 5
