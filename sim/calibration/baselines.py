@@ -23,9 +23,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 from scipy.optimize import minimize
-from scipy.special import expit
+from scipy.special import betainc, expit
 
 from .observation import LIKELIHOOD_FLOOR, Observation
 
@@ -42,17 +41,21 @@ class NBForecast:
     mean: np.ndarray
     size: np.ndarray
 
-    def _dist(self):
+    def cdf(self, k: np.ndarray) -> np.ndarray:
+        """``P(X <= k)`` for whole ``k`` (0 below zero): the regularized incomplete beta
+        ``I_p(size, k + 1)`` with ``p = size / (size + mean)``, the formula
+        ``scipy.stats.nbinom.cdf`` evaluates, called directly because the fits call it tens
+        of thousands of times and a frozen distribution costs about a millisecond to build."""
         n = self.size
         p = n / (n + np.maximum(self.mean, 1e-9))
-        return stats.nbinom(n, p)
+        k = np.asarray(k, dtype=np.float64)
+        return np.where(k >= 0, betainc(n, np.maximum(k, 0.0) + 1.0, p), 0.0)
 
     def probability(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """``P(lo <= X <= hi)`` for counts (``hi`` may be inf)."""
-        d = self._dist()
-        upper = np.where(np.isfinite(hi), d.cdf(np.floor(np.where(np.isfinite(hi), hi, 0))),
+        upper = np.where(np.isfinite(hi), self.cdf(np.floor(np.where(np.isfinite(hi), hi, 0))),
                          1.0)
-        lower = np.where(lo > 0, d.cdf(np.ceil(lo) - 1), 0.0)
+        lower = np.where(lo > 0, self.cdf(np.ceil(lo) - 1), 0.0)
         return np.clip(upper - lower, 0.0, 1.0)
 
     def sample(self, n: int, seed: int) -> np.ndarray:
@@ -73,22 +76,49 @@ def _war_days(o: Observation) -> int:
     return max(0, (o.end - max(o.start, WAR_START)).days + 1)
 
 
+_THEATRES = ("all", "iraq", "jordan", "syria", "iraq_syria")
+
+
+def _shares(s_iraq: float, s_jordan: float) -> np.ndarray:
+    """The theatre shares of :func:`_share`, in the order of :data:`_THEATRES`."""
+    return np.array([_share(t, s_iraq, s_jordan) for t in _THEATRES])
+
+
+@dataclass(frozen=True)
+class _Windows:
+    """What a fit needs of its observations, as arrays (built once per fit, not per call):
+    days of peace and of war, theatre index, bounds and overlap weights."""
+
+    peace: np.ndarray
+    war: np.ndarray
+    theatre: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    weight: np.ndarray
+
+    @classmethod
+    def of(cls, obs: list[Observation]) -> _Windows:
+        war = np.array([_war_days(o) for o in obs], dtype=np.float64)
+        days = np.array([o.days for o in obs], dtype=np.float64)
+        return cls(days - war, war, np.array([_THEATRES.index(o.theatre) for o in obs],
+                                             dtype=np.int64),
+                   np.array([o.lo for o in obs]), np.array([o.hi for o in obs]),
+                   np.array([o.weight for o in obs]))
+
+    def means(self, rate_peace: float, rate_war: float, s_iraq: float,
+              s_jordan: float) -> np.ndarray:
+        return ((rate_peace * self.peace + rate_war * self.war)
+                * _shares(s_iraq, s_jordan)[self.theatre])
+
+    def nll(self, mean: np.ndarray, size: float) -> float:
+        p = NBForecast(mean, np.full(len(mean), size)).probability(self.lo, self.hi)
+        return float(-(self.weight * np.log(np.maximum(p, LIKELIHOOD_FLOOR))).sum())
+
+
 def _means(obs: list[Observation], rate_peace: float, rate_war: float, s_iraq: float,
            s_jordan: float) -> np.ndarray:
-    out = np.empty(len(obs))
-    for i, o in enumerate(obs):
-        war = _war_days(o)
-        out[i] = (rate_peace * (o.days - war) + rate_war * war) * _share(o.theatre, s_iraq,
-                                                                         s_jordan)
-    return out
-
-
-def _nll(obs: list[Observation], mean: np.ndarray, size: float) -> float:
-    lo = np.array([o.lo for o in obs])
-    hi = np.array([o.hi for o in obs])
-    w = np.array([o.weight for o in obs])
-    p = NBForecast(mean, np.full(len(obs), size)).probability(lo, hi)
-    return float(-(w * np.log(np.maximum(p, LIKELIHOOD_FLOOR))).sum())
+    """Each observation's expected count under a peace/war rate and theatre shares."""
+    return _Windows.of(obs).means(rate_peace, rate_war, s_iraq, s_jordan)
 
 
 @dataclass
@@ -132,11 +162,13 @@ def fit_family(obs: list[Observation], family: str, two_regimes: bool) -> Family
             rp = rw
         return rp, rw, k, si, sj
 
+    win = _Windows.of(fam)
+
     def f(x):
         rp, rw, k, si, sj = unpack(x)
         if max(rp, rw) > r_max or not 1e-3 <= k <= 1e4:
             return 1e12
-        return _nll(fam, _means(fam, rp, rw, si, sj), k)
+        return win.nll(win.means(rp, rw, si, sj), k)
 
     x0 = np.array([np.log(r0), np.log(min(r0 * (10 if war_seen else 1), r_max)), 0.0, 0.0,
                    -2.0])

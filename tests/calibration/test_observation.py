@@ -202,3 +202,21 @@ def test_broader_counters_bound_from_above_and_unknown_scope_is_approximate(reco
     step = [o for o in obs if o.end == D(2023, 12, 26) and "step of media_tally" in o.name]
     assert len(step) == 1 and step[0].start == D(2023, 11, 13)
     assert (step[0].lo, step[0].hi) == (pytest.approx(35.7), pytest.approx(70.3))
+
+
+def test_the_baselines_nb_cdf_is_scipys():
+    """The baselines' closed-form CDF (called directly for speed) gives what
+    ``scipy.stats.nbinom`` gives, below zero, at zero and in both tails."""
+    from scipy import stats
+
+    mean = np.array([0.0, 0.3, 10.0, 10.0, 250.0, 250.0])
+    size = np.array([1.0, 0.05, 2.0, 2.0, 40.0, 0.5])
+    k = np.array([-1.0, 0.0, 3.0, 40.0, 180.0, 1000.0])
+    nb = NBForecast(mean, size)
+    p = size / (size + np.maximum(mean, 1e-9))
+    assert nb.cdf(k) == pytest.approx(stats.nbinom(size, p).cdf(k), rel=1e-12, abs=1e-15)
+    assert nb.cdf(k)[0] == 0.0
+    lo, hi = np.array([2.0, 0.0]), np.array([5.0, np.inf])
+    two = NBForecast(mean[2:4], size[2:4])
+    expected = stats.nbinom(2.0, p[2]).cdf(5) - stats.nbinom(2.0, p[2]).cdf(1)
+    assert two.probability(lo, hi) == pytest.approx([expected, 1.0], rel=1e-12)
