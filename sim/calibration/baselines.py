@@ -66,22 +66,23 @@ class NBForecast:
         return rng.poisson(lam).astype(np.float64)
 
 
+_THEATRES = ("all", "iraq", "jordan", "syria", "iraq_syria")
+
+
 def _share(theatre: str, s_iraq: float, s_jordan: float) -> float:
-    return {"all": 1.0, "iraq": s_iraq, "jordan": s_jordan,
-            "syria": max(1.0 - s_iraq - s_jordan, 1e-6),
-            "iraq_syria": 1.0 - s_jordan}[theatre]
+    """The share of a family's count that falls in ``theatre`` (one of :data:`_THEATRES`)."""
+    return float(_shares(s_iraq, s_jordan)[_THEATRES.index(theatre)])
 
 
 def _war_days(o: Observation) -> int:
     return max(0, (o.end - max(o.start, WAR_START)).days + 1)
 
 
-_THEATRES = ("all", "iraq", "jordan", "syria", "iraq_syria")
-
-
 def _shares(s_iraq: float, s_jordan: float) -> np.ndarray:
-    """The theatre shares of :func:`_share`, in the order of :data:`_THEATRES`."""
-    return np.array([_share(t, s_iraq, s_jordan) for t in _THEATRES])
+    """Every theatre's share, in the order of :data:`_THEATRES`: all, Iraq, Jordan, Syria
+    (the rest), Iraq and Syria."""
+    return np.array([1.0, s_iraq, s_jordan, max(1.0 - s_iraq - s_jordan, 1e-6),
+                     1.0 - s_jordan])
 
 
 @dataclass(frozen=True)
