@@ -271,49 +271,8 @@ def poisson_bounded(u: np.ndarray, bound: np.ndarray,
     return cand[keep[nz]], k[nz], cand
 
 
-LARGE_RATE = 10.0
-"""Rates at or above this get their Poisson quantile from the incomplete gamma function
-(:func:`_quantiles_large`) instead of the CDF recurrence, whose cost grows with the count (a
-US strike of 60 targets kills about 90 fighters: 90 passes of the recurrence).  Which way an
-element goes depends on its own rate only, so a replicate's count never depends on the
-others drawn beside it (the engines agree by construction)."""
-
-
 def _counts(lam_a: np.ndarray, u_a: np.ndarray, kmax: int) -> np.ndarray:
     """The Poisson quantiles of elements that the zero test did not settle."""
-    large = lam_a >= LARGE_RATE
-    if not large.any():
-        return _counts_small(lam_a, u_a, kmax)
-    if large.all():
-        return _quantiles_large(lam_a, u_a, kmax)
-    out = np.empty(lam_a.size, dtype=np.int64)
-    out[large] = _quantiles_large(lam_a[large], u_a[large], kmax)
-    small = ~large
-    out[small] = _counts_small(lam_a[small], u_a[small], kmax)
-    return out
-
-
-def _quantiles_large(lam_a: np.ndarray, u_a: np.ndarray, kmax: int) -> np.ndarray:
-    """The smallest k with ``P(X <= k) > u`` (capped at kmax) for Poisson rates ``lam_a``,
-    from the regularised incomplete gamma function (``scipy.special.pdtr``): a first guess
-    from its inverse (``pdtrik``), then moved one step at a time until the definition holds
-    (one or two checks in practice).  The CDF is evaluated to about 1e-15, as the recurrence's
-    running sum is; a draw would have to fall within that of a CDF value for the two to
-    differ."""
-    from scipy.special import pdtr, pdtrik  # imported only when a large rate occurs
-
-    k = np.clip(np.floor(pdtrik(u_a, lam_a)), -1, kmax).astype(np.int64) + 1
-    np.minimum(k, kmax, out=k)
-    while True:  # each element moves monotonically toward its quantile: this ends
-        down = (k > 0) & (pdtr(k - 1, lam_a) > u_a)
-        up = (k < kmax) & (pdtr(k, lam_a) <= u_a)
-        if not (down.any() or up.any()):
-            return k
-        k += up.astype(np.int64) - down.astype(np.int64)
-
-
-def _counts_small(lam_a: np.ndarray, u_a: np.ndarray, kmax: int) -> np.ndarray:
-    """The Poisson quantiles of rates below :data:`LARGE_RATE`, by the CDF recurrence."""
     if lam_a[0] == lam_a.min() == lam_a.max():
         # one rate for all (a parameter such as a mean casualty count): the CDF is tabulated
         # once per rate by the same recurrence as below and the draws are looked up

@@ -64,28 +64,3 @@ def test_tabulated_poisson_equals_the_elementwise_recurrence():
         one_by_one = np.array([rnd.poisson(np.array([lam]), u[i:i + 1])[0]
                                for i in range(0, u.size, 37)])
         np.testing.assert_array_equal(many[::37], one_by_one)
-
-
-def test_large_rates_quantile_meets_the_definition_and_equals_the_recurrence():
-    from scipy.special import pdtr
-
-    keys = rnd.replicate_keys(11, np.arange(20_000))
-    u = rnd.uniform(keys, 1, 2, 3)
-    lam = rnd.LARGE_RATE + 290.0 * rnd.uniform(keys, 4, 5, 6)
-    k = rnd.poisson(lam, u)
-    # the smallest k with P(X <= k) > u
-    assert (pdtr(k, lam) > u).all()
-    assert ((k == 0) | (pdtr(k - 1, lam) <= u)).all()
-    np.testing.assert_array_equal(k, rnd._counts_small(lam, u, 400))
-    # capped at kmax as the recurrence is
-    assert (rnd.poisson(np.full(50, 600.0), u[:50], kmax=400) == 400).all()
-
-
-def test_a_count_depends_on_its_own_rate_only_on_either_side_of_the_large_rate_path():
-    keys = rnd.replicate_keys(12, np.arange(3_000))
-    u = rnd.uniform(keys, 1, 2, 3)
-    lam = 30.0 * rnd.uniform(keys, 7, 8, 9)  # about a third at or above LARGE_RATE
-    assert 0.2 < (lam >= rnd.LARGE_RATE).mean() < 0.8
-    together = rnd.poisson(lam, u)
-    alone = np.array([rnd.poisson(lam[i:i + 1], u[i:i + 1])[0] for i in range(0, u.size, 7)])
-    np.testing.assert_array_equal(together[::7], alone)
