@@ -52,7 +52,7 @@ PARAMETERS: dict[str, Param] = {
                     "influence, which Tehran blamed on the US: motive"),
     "w_withdrawal_demand": P(5.8, 0, 10, "logit per driver unit", "an unanswered Iraqi "
                              "demand that US forces leave: motive"),
-    "w_gaza_war": P(7.535, 0, 15, "logit per driver unit", "solidarity with a Gaza war: motive"),
+    "w_gaza_war": P(7.0, 0, 15, "logit per driver unit", "solidarity with a Gaza war: motive"),
     "w_regional_war": P(1.0, 0, 10, "logit per driver unit", "a wider regional war: motive"),
     "w_talks": P(1.5, 0, 8, "logit per driver unit", "live nuclear talks: less motive"),
     "w_grievance": P(0.5, 0, 5, "logit per grievance unit", "revenge: motive"),
