@@ -273,7 +273,9 @@ class ValidationResult:
                          "best_baseline": best.forecaster, "best_baseline_crps": best.crps,
                          "model_beats_every_baseline": bool(m.crps.iloc[0] < b.crps.min()),
                          "model_coverage_50": m.coverage_50.iloc[0],
-                         "model_coverage_90": m.coverage_90.iloc[0]})
+                         "model_coverage_90": m.coverage_90.iloc[0],
+                         "model_coverage_midpoint_50": m.coverage_midpoint_50.iloc[0],
+                         "model_coverage_midpoint_90": m.coverage_midpoint_90.iloc[0]})
         return pd.DataFrame(rows)
 
     def to_json(self) -> str:
