@@ -105,13 +105,7 @@ def summarise(table: pd.DataFrame) -> dict:
             "log_score": _wmean(table.log_score, table.weight),
             "interval_score_50": _wmean(table.interval_score_50, table.weight),
             "interval_score_90": _wmean(table.interval_score_90, table.weight),
-            "coverage_50": (_wmean(pt.coverage_share_50, pt.weight) if len(pt)
-                            else float("nan")),
-            "coverage_90": (_wmean(pt.coverage_share_90, pt.weight) if len(pt)
-                            else float("nan")),
-            "coverage_midpoint_50": (_wmean(pt.covered_50, pt.weight) if len(pt)
-                                     else float("nan")),
-            "coverage_midpoint_90": (_wmean(pt.covered_90, pt.weight) if len(pt)
-                                     else float("nan")),
-            "one_sided_consistent_90": (_wmean(one.covered_90, one.weight) if len(one)
-                                        else float("nan"))}
+            **{f"coverage{rule}_{level}": _wmean(pt[column + str(level)], pt.weight)
+               for rule, column in (("", "coverage_share_"), ("_midpoint", "covered_"))
+               for level in (50, 90)},
+            "one_sided_consistent_90": _wmean(one.covered_90, one.weight)}
