@@ -109,6 +109,10 @@ HAND_SET: dict[str, str] = {
         "the largest weight at which that fit-period window holds (median first attack 14 "
         "October, 400 replicates).  Not fitted: in a recovery trial it traded off against "
         "militia.w_campaign_war (a later start against a hotter surge)",
+    "iran.gaza_onset_days":
+        "the Gaza war's weight on the motive applies at once (0) in the calibrated defaults; "
+        "the demonstration set of docs/model.md section 5.1 builds it up over 12 days, a value "
+        "chosen with the 2024 windows in view, so it is not carried over",
     "iran.w_talks":
         "the 2021-22 talks and the 2021-23 lull coincide with lower maximum pressure; "
         "the record cannot tell the two apart, so only iran.w_max_pressure is fitted",

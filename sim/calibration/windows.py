@@ -14,6 +14,7 @@ Run ``python -m sim.calibration.windows`` to print the table for the baseline.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,9 +159,36 @@ def simulate_counts(scenario=None, runs: int = 400, seed: int = 0, posterior: bo
     return pd.concat(parts, ignore_index=True)
 
 
-if __name__ == "__main__":  # pragma: no cover - prints the table of docs/model.md
-    import sys
+def main(argv: list[str] | None = None) -> int:
+    """Print the windows table of docs/model.md section 5 for a scenario (the baseline by
+    default): ``python -m sim.calibration.windows [SCENARIO] [--posterior] [--runs N]``."""
+    import argparse
 
+    from ..errors import ScenarioError
+    from ..scenario import load_scenario
+
+    ap = argparse.ArgumentParser(prog="python -m sim.calibration.windows",
+                                 description="The record's defining windows (documented range, "
+                                 "simulated median, 50 % and 90 % intervals, whether each "
+                                 "holds) for a scenario.")
+    ap.add_argument("scenario", nargs="?", help="scenario file (default: the baseline)")
+    ap.add_argument("--posterior", action="store_true",
+                    help="draw each replicate's calibrated parameters from the posterior")
+    ap.add_argument("--runs", type=int, default=400, help="replicates (default 400)")
+    ap.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    a = ap.parse_args(argv)
+    if a.runs < 1:
+        ap.error("--runs must be at least 1")
+    try:
+        sc = load_scenario(a.scenario)
+    except ScenarioError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     wins = WINDOWS + FIT_WINDOWS
-    post = "--posterior" in sys.argv
-    print(markdown(window_table(simulate_counts(runs=400, posterior=post, windows=wins), wins)))
+    counts = simulate_counts(sc, runs=a.runs, seed=a.seed, posterior=a.posterior, windows=wins)
+    print(markdown(window_table(counts, wins)))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - prints the table of docs/model.md
+    sys.exit(main())

@@ -53,6 +53,9 @@ PARAMETERS: dict[str, Param] = {
     "w_withdrawal_demand": P(5.8, 0, 10, "logit per driver unit", "an unanswered Iraqi "
                              "demand that US forces leave: motive"),
     "w_gaza_war": P(7.0, 0, 15, "logit per driver unit", "solidarity with a Gaza war: motive"),
+    "gaza_onset_days": P(0.0, 0, 120, "days", "how long the Gaza war's weight on the motive "
+                         "takes to build up to full, linearly from the war's first day (0: at "
+                         "once)"),
     "w_regional_war": P(1.0, 0, 10, "logit per driver unit", "a wider regional war: motive"),
     "w_talks": P(1.5, 0, 8, "logit per driver unit", "live nuclear talks: less motive"),
     "w_grievance": P(0.5, 0, 5, "logit per grievance unit", "revenge: motive"),
@@ -125,15 +128,30 @@ TRACES: dict[str, str] = {"campaign": "campaign", "iran_risk": "risk", "iran_hal
 def motive(w_max_pressure: np.ndarray, w_unrest: np.ndarray, w_protests: np.ndarray,
            w_demand: np.ndarray, w_gaza: np.ndarray, w_regional: np.ndarray,
            w_talks: np.ndarray, w_grievance: np.ndarray, max_pressure: float, unrest: float,
-           protests: float, demand: float, gaza: float, regional: float, talks: float,
+           protests: float, demand: float, gaza: float | np.ndarray, regional: float,
+           talks: float,
            grievance: np.ndarray) -> np.ndarray:
     """Iran's motive for a campaign on US forces (logit units): sanctions pressure, domestic
     unrest, an Iraqi protest wave, an unanswered demand that US forces leave Iraq, a Gaza war
-    (truce or not: a truce pauses the fighting, not the campaign) or a regional war and
-    grievance push for it; live nuclear talks against."""
+    (truce or not: a truce pauses the fighting, not the campaign; scaled by its
+    :func:`war_onset` in its first days) or a regional war and grievance push for it; live
+    nuclear talks against."""
     return (w_max_pressure * max_pressure + w_unrest * unrest + w_protests * protests
             + w_demand * demand + w_gaza * gaza + w_regional * regional - w_talks * talks
             + w_grievance * grievance)
+
+
+def war_onset(days_on: int, onset_days: np.ndarray) -> np.ndarray:
+    """The share of a war's full weight on the motive on the war's ``days_on``-th day (1 on
+    its first day): ``days_on / onset_days``, capped at 1; at once (1 whatever the day) when
+    ``onset_days`` is 0.  Non-decreasing in ``days_on``, in [0, 1].
+
+    >>> war_onset(5, np.array([10.0, 0.0, 2.0])).tolist()
+    [0.5, 1.0, 1.0]
+    """
+    days = float(days_on)
+    safe = np.where(onset_days > 0, onset_days, 1.0)
+    return np.where(onset_days > 0, np.minimum(days, safe) / safe, 1.0)
 
 
 def restraint(risk: np.ndarray, w_bargaining: np.ndarray, bargaining: np.ndarray,
@@ -235,10 +253,12 @@ def steer_campaign(st: State) -> None:
         _set_campaign(st, np.full(st.n, st.setup.replay.campaign[st.day], dtype=np.int64))
         return
     holding = (st.day <= s.hold_until).astype(np.float64)
+    gaza = drv.gaza_war * war_onset(drv.gaza_days, p["iran.gaza_onset_days"]) \
+        if drv.gaza_war > 0 else 0.0
     balance = (motive(p["iran.w_max_pressure"], p["iran.w_unrest"], p["iran.w_protests"],
                       p["iran.w_withdrawal_demand"], p["iran.w_gaza_war"],
                       p["iran.w_regional_war"], p["iran.w_talks"], p["iran.w_grievance"],
-                      drv.max_pressure, drv.unrest, drv.protests, drv.demand, drv.gaza_war,
+                      drv.max_pressure, drv.unrest, drv.protests, drv.demand, gaza,
                       drv.regional, drv.talks, s.grievance)
                - restraint(s.risk, p["iran.w_bargaining"], st.iraq.bargaining,
                            p["iran.w_hold"], holding, p["iran.w_threat"], drv.threat))

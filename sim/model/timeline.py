@@ -83,16 +83,44 @@ def effective_gaza(gaza_war: float, gaza_truce: float) -> float:
     return float(gaza_war * (1.0 - min(float(gaza_truce), 1.0)))
 
 
+def spell_days(starts_ends: list[tuple[dt.date, dt.date]], start: dt.date,
+               days: int) -> np.ndarray:
+    """For each day of a calendar of ``days`` days from ``start``: how many days (counting
+    that day as the first) the spell of the given date ranges covering it has lasted, from the
+    earliest start of the overlapping or adjacent ranges it belongs to, even when that lies
+    before ``start``; 0 on days no range covers.
+
+    >>> d = dt.date
+    >>> spell_days([(d(2023, 10, 7), d(2023, 10, 9)), (d(2023, 10, 10), d(2023, 10, 10))],
+    ...            d(2023, 10, 8), 4).tolist()
+    [2, 3, 4, 0]
+    """
+    out = np.zeros(days, dtype=np.int64)
+    merged: list[list[dt.date]] = []
+    for a, b in sorted(starts_ends):
+        if merged and a <= merged[-1][1] + dt.timedelta(days=1):
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    for a, b in merged:
+        lo, hi = max((a - start).days, 0), min((b - start).days, days - 1)
+        if hi >= lo:
+            out[lo:hi + 1] = np.arange(lo, hi + 1) - (a - start).days + 1
+    return out
+
+
 class DayDrivers:
     """One day's exogenous driver values, as floats, with the combinations the rules use:
     ``gaza`` (net of a truce: the tempo of fighting), ``gaza_war`` (the war itself, truce or
-    not: what motivates a campaign), ``war`` (a Gaza or regional war, net of a truce) and
-    ``truce`` (how far a truce silences a Gaza war that is on, in [0, 1])."""
+    not: what motivates a campaign), ``war`` (a Gaza or regional war, net of a truce),
+    ``truce`` (how far a truce silences a Gaza war that is on, in [0, 1]) and ``gaza_days``
+    (the day of the Gaza war this is: 1 on its first day, 0 with no war on)."""
 
     __slots__ = ("max_pressure", "unrest", "talks", "regional", "protests", "election",
-                 "gaza", "gaza_war", "war", "truce", "threat", "withdrawal", "demand")
+                 "gaza", "gaza_war", "war", "truce", "threat", "withdrawal", "demand",
+                 "gaza_days")
 
-    def __init__(self, row: np.ndarray):
+    def __init__(self, row: np.ndarray, gaza_days: int = 0):
         d = _DRIVER_INDEX
         self.max_pressure = float(row[d["max_pressure"]])
         self.unrest = float(row[d["iran_unrest"]])
@@ -107,6 +135,7 @@ class DayDrivers:
         self.threat = float(row[d["us_threat"]])
         self.withdrawal = float(row[d["withdrawal_talks"]])
         self.demand = float(row[d["withdrawal_demand"]])
+        self.gaza_days = int(gaza_days) if self.gaza_war > 0 else 0
 
 
 @dataclass
@@ -118,12 +147,20 @@ class Timeline:
         days: number of days.
         drivers: float array ``(days, len(DRIVER_NAMES))``; overlapping entries add up.
         shocks: float array ``(days, len(SHOCK_NAMES))``.
+        gaza_days: int array ``(days,)``: the day of the Gaza war each day is (1 on the first
+            day of a spell of ``gaza_war`` entries, counted from the spell's own start even
+            when it began before the calendar's; 0 outside any).
     """
 
     start: dt.date
     days: int
     drivers: np.ndarray
     shocks: np.ndarray
+    gaza_days: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.gaza_days is None:
+            self.gaza_days = np.zeros(self.days, dtype=np.int64)
 
     @classmethod
     def build(cls, start: dt.date, end: dt.date, drivers: list[Driver],
@@ -140,7 +177,9 @@ class Timeline:
             i = (sh.date - start).days
             if 0 <= i < days:
                 s[i, SHOCK_NAMES.index(sh.target)] += sh.amount
-        return cls(start, days, d, s)
+        gaza = [(drv.start, drv.end) for drv in drivers
+                if drv.name == "gaza_war" and drv.strength > 0]
+        return cls(start, days, d, s, spell_days(gaza, start, days))
 
     def shock(self, day: int, target: str) -> float:
         """Amount of the shock to ``target`` on day index ``day`` (0.0 when none)."""
@@ -148,7 +187,7 @@ class Timeline:
 
     def day_drivers(self) -> list[DayDrivers]:
         """The driver values of every day, as :class:`DayDrivers`."""
-        return [DayDrivers(self.drivers[d]) for d in range(self.days)]
+        return [DayDrivers(self.drivers[d], self.gaza_days[d]) for d in range(self.days)]
 
     def driver(self, day: int, name: str) -> float:
         """Value of driver ``name`` on day index ``day``."""

@@ -59,7 +59,8 @@ def test_agreement_with_per_replicate_parameters(baseline):
         "militia.w_fear": rng.uniform(0.5, 3, n),
         "us.force_protection": rng.uniform(0.2, 0.8, n),
         "us.iranian_personnel_pressure": rng.uniform(3, 25, n),
-        "iran.w_gaza_war": rng.uniform(1, 5, n)})
+        "iran.w_gaza_war": rng.uniform(1, 5, n),
+        "iran.gaza_onset_days": rng.uniform(0, 20, n)})
     batch = BatchEngine(baseline.setup()).run(5, np.arange(n), params, record_daily=True)
     for r in (2, 6):
         model = EscalationModel(baseline.setup(), params.row(r), seed=5, replicate=r)

@@ -74,6 +74,41 @@ def test_the_gaza_war_switches_the_campaign_on_and_a_long_surge_switches_it_off(
     assert (camp[:, apr] == Campaign.ON_ISRAEL).mean() > 0.4
 
 
+@settings(max_examples=200, deadline=None)
+@given(d1=st.integers(1, 400), d2=st.integers(1, 400), onset=st.floats(0, 120))
+def test_the_wars_weight_builds_up_over_its_onset_and_never_falls(d1, d2, onset):
+    lo, hi = sorted((d1, d2))
+    a, b = iran.war_onset(lo, np.array(onset)), iran.war_onset(hi, np.array(onset))
+    assert 0.0 < a <= b <= 1.0
+    assert b == 1.0 if hi >= onset else b == pytest.approx(hi / onset)
+
+
+def test_the_gaza_war_is_counted_from_its_first_day_even_before_the_calendar(baseline):
+    """The timeline numbers the days of the Gaza war from 7 Oct 2023 (1 on that day), across
+    adjacent entries, and a calendar that starts inside the war keeps the war's own count."""
+    tl = baseline.timeline()
+    oct7 = (dt.date(2023, 10, 7) - baseline.start).days
+    assert tl.gaza_days[oct7 - 1] == 0 and tl.gaza_days[oct7] == 1
+    assert tl.gaza_days[oct7 + 30] == 31  # the November truce does not restart the count
+    late = dataclasses.replace(baseline, start=dt.date(2024, 1, 1)).timeline()
+    assert late.gaza_days[0] == (dt.date(2024, 1, 1) - dt.date(2023, 10, 7)).days + 1
+
+
+def test_a_slow_onset_delays_the_campaign_after_the_war_begins(baseline):
+    """With the war's weight built up over 20 days, Iran's campaign on US forces starts later
+    after 7 Oct 2023 than with the weight at full from the first day (same draws)."""
+    n = 200
+    oct7 = (dt.date(2023, 10, 7) - baseline.start).days
+    on_by = {}
+    for onset in (0.0, 20.0):
+        sc = baseline.with_overrides({"iran.gaza_onset_days": onset})
+        res = BatchEngine(sc.setup()).run(5, np.arange(n), build_params(sc, n, posterior=False),
+                                          record_daily=True)
+        on_by[onset] = (res.traces["campaign"][:, oct7 + 7] == Campaign.ON_US).mean()
+    assert on_by[0.0] > 0.3
+    assert on_by[20.0] < 0.6 * on_by[0.0]
+
+
 # ----------------------------------------------------------------------------- self-excitation
 
 def _hawkes_only(baseline):
