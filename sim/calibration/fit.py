@@ -101,18 +101,17 @@ HAND_SET: dict[str, str] = {
         "often the US strikes without deaths are not pinned down by the record's windows; "
         "they keep the model's values, from the version-2 quick fit (sim.calibration."
         "quickfit), whose existence step saw the 2024 windows (docs/model.md)",
-    "iran.w_gaza_war":
+    "iran.w_gaza_war, iran.gaza_onset_days":
         "the record's first attack on US forces after 7 October 2023 came on 17 October "
-        "(Pentagon; none in Iraq from January to mid-October, Lead IG): at 7.535 (the "
-        "version-2 quick fit) the model's median first attack came on 12 October and 2023 "
-        "before the war had 17.5 attacks against 2-12, most of them on 7-16 October; 7.0 is "
-        "the largest weight at which that fit-period window holds (median first attack 14 "
-        "October, 400 replicates).  Not fitted: in a recovery trial it traded off against "
-        "militia.w_campaign_war (a later start against a hotter surge)",
-    "iran.gaza_onset_days":
-        "the Gaza war's weight on the motive applies at once (0) in the calibrated defaults; "
-        "the demonstration set of docs/model.md section 5.1 builds it up over 12 days, a value "
-        "chosen with the 2024 windows in view, so it is not carried over",
+        "(Pentagon; none in Iraq from January to mid-October, Lead IG), after a week of "
+        "Iranian warnings conditional on the war's course (docs/model.md section 3.3.1).  "
+        "With the war's weight at full from its first day (7.535, the version-2 quick fit) "
+        "the model's median first attack came on 12 October and 2023 before the war had 17.5 "
+        "attacks against 2-12.  The weight now builds up over the war's first 10 days, so it "
+        "is full on 16 October, the eve of the record's first attack; at that onset 8.0 puts "
+        "the model's median first attack on 17 October (400 replicates; 8.3 gives the 16th "
+        "or 17th, 9.0 the 16th).  Not fitted: in a recovery trial the weight traded off "
+        "against militia.w_campaign_war (a later start against a hotter surge)",
     "iran.w_talks":
         "the 2021-22 talks and the 2021-23 lull coincide with lower maximum pressure; "
         "the record cannot tell the two apart, so only iran.w_max_pressure is fitted",

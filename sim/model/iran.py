@@ -52,8 +52,8 @@ PARAMETERS: dict[str, Param] = {
                     "influence, which Tehran blamed on the US: motive"),
     "w_withdrawal_demand": P(5.8, 0, 10, "logit per driver unit", "an unanswered Iraqi "
                              "demand that US forces leave: motive"),
-    "w_gaza_war": P(7.0, 0, 15, "logit per driver unit", "solidarity with a Gaza war: motive"),
-    "gaza_onset_days": P(0.0, 0, 120, "days", "how long the Gaza war's weight on the motive "
+    "w_gaza_war": P(8.0, 0, 15, "logit per driver unit", "solidarity with a Gaza war: motive"),
+    "gaza_onset_days": P(10.0, 0, 120, "days", "how long the Gaza war's weight on the motive "
                          "takes to build up to full, linearly from the war's first day (0: at "
                          "once)"),
     "w_regional_war": P(1.0, 0, 10, "logit per driver unit", "a wider regional war: motive"),

@@ -51,14 +51,14 @@ _ATTACK_PURPOSES = [rnd.Purpose.THEATRE, rnd.Purpose.WEAPON, rnd.Purpose.HITS,
 PARAMETERS: dict[str, Param] = {
     # calibrated (posterior medians, fit to 2023; calibration/point_estimate.json):
     # attack_log_rate_base, w_campaign, w_campaign_war
-    "attack_log_rate_base": P(-6.909, -12, 3, "log attacks/day", "log rate of attacks on US "
+    "attack_log_rate_base": P(-7.139, -12, 3, "log attacks/day", "log rate of attacks on US "
                               "forces of an average group outside any campaign, with no fear, "
                               "containment or excitation"),
     "w_boldness": P(1.5, 0, 6, "log-rate per boldness unit", "the adventurous second "
                     "generation attacks outside Tehran's campaigns"),
-    "w_campaign": P(3.904, 0, 12, "log-rate per alignment unit", "how much a campaign on US "
+    "w_campaign": P(4.126, 0, 12, "log-rate per alignment unit", "how much a campaign on US "
                     "forces raises a group's rate, by its alignment with Tehran"),
-    "w_campaign_war": P(2.458, 0, 12, "log-rate per alignment and driver unit", "how much more "
+    "w_campaign_war": P(2.5, 0, 12, "log-rate per alignment and driver unit", "how much more "
                         "intense a campaign on US forces is during a Gaza or regional war"),
     "israel_log_rate_base": P(-5.0, -12, 3, "log attacks/day", "log rate of attacks on Israel "
                               "of a group that operates there, during a war, outside a "
