@@ -162,6 +162,7 @@ def turns() -> list[tuple[Owner, tuple[Phase, ...]]]:
 def new_state(setup: Setup, params: ParamTable, seed: int, replicates: np.ndarray) -> State:
     """The state of ``replicates`` on the first morning: every actor's ``init``, the decay
     factors of every decaying variable."""
+    params = params.dense()
     if params.changes:  # a dated change replaces values: never in the caller's table
         params = params.private()
     st = State(setup, params, seed, replicates)

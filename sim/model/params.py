@@ -97,6 +97,17 @@ class ParamTable:
             self.values[key] = arr
             self._per_group.pop(key, None)
 
+    def dense(self) -> ParamTable:
+        """The table with every array contiguous and of its own (what a run reads: numpy is
+        faster on contiguous operands).  The scenario layer holds values shared by every
+        replicate as read-only broadcast views, one number each; this copies those out.  The
+        same table when nothing needs copying."""
+        if all(_is_dense(v) for v in (*self.values.values(), *self.traits.values())):
+            return self
+        return ParamTable({k: _densify(v) for k, v in self.values.items()},
+                          {k: _densify(v) for k, v in self.traits.items()}, self.theatre_mask,
+                          self.changes)
+
     def row(self, r: int) -> ParamTable:
         """A one-replicate table (what the Mesa engine uses)."""
         return self.take(np.array([r]))
@@ -105,3 +116,11 @@ class ParamTable:
         return {"values": self.values, "traits": self.traits,
                 "theatre_mask": self.theatre_mask, "changes": self.changes,
                 "_per_group": {}}
+
+
+def _is_dense(a: np.ndarray) -> bool:
+    return a.flags.c_contiguous and a.flags.writeable
+
+
+def _densify(a: np.ndarray) -> np.ndarray:
+    return a if _is_dense(a) else np.array(a)

@@ -165,7 +165,10 @@ def build_params(sc: Scenario, replicates: int | ArrayLike, seed: int = 0, *,
     for sec, table in PARAMETERS.items():
         for name in table:
             key = f"{sec}.{name}"
-            values[key] = np.full(n, encode(sc, key, sc.params[sec][name]))
+            # one value for every replicate: a read-only broadcast view, not n copies (the
+            # engine makes each chunk's arrays contiguous, sim.model.params.ParamTable.dense)
+            values[key] = np.broadcast_to(np.full(1, encode(sc, key, sc.params[sec][name])),
+                                          (n,))
     drawn: dict[str, np.ndarray] = {}
     path = sc.posterior if posterior is True else ("" if posterior is False else str(posterior))
     if path:
@@ -178,7 +181,8 @@ def build_params(sc: Scenario, replicates: int | ArrayLike, seed: int = 0, *,
     if overrides:
         _check_cross(values)
     groups = list(sc.groups.values())
-    traits = {t: np.tile(np.array([float(g[t]) for g in groups]), (n, 1)) for t in TRAIT_NAMES}
+    traits = {t: np.broadcast_to(np.array([float(g[t]) for g in groups]), (n, len(groups)))
+              for t in TRAIT_NAMES}
     mask = np.array([[1.0 if th in g["theatres"].split(",") else 0.0 for th in THEATRES]
                      for g in groups])
     changes = []
