@@ -135,7 +135,7 @@ class DayDrivers:
         self.threat = float(row[d["us_threat"]])
         self.withdrawal = float(row[d["withdrawal_talks"]])
         self.demand = float(row[d["withdrawal_demand"]])
-        self.gaza_days = int(gaza_days) if self.gaza_war > 0 else 0
+        self.gaza_days = int(gaza_days)
 
 
 @dataclass
@@ -156,11 +156,7 @@ class Timeline:
     days: int
     drivers: np.ndarray
     shocks: np.ndarray
-    gaza_days: np.ndarray | None = None
-
-    def __post_init__(self):
-        if self.gaza_days is None:
-            self.gaza_days = np.zeros(self.days, dtype=np.int64)
+    gaza_days: np.ndarray
 
     @classmethod
     def build(cls, start: dt.date, end: dt.date, drivers: list[Driver],
