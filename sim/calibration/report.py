@@ -116,7 +116,7 @@ def _criteria(summary: pd.DataFrame, verdict: pd.DataFrame | None, pats: list,
             rows.append({"criterion": "fit window: coverage of the tally windows 40-60 % at "
                                       "50 % and 80-95 % at 90 % (attacks on US forces; from "
                                       "the PIT of each documented interval)",
-                         "result": f"{c50:.0%} at 50 %, {c90:.0%} at 90 % (by the midpoint "
+                         "result": f"{c50:.1%} at 50 %, {c90:.1%} at 90 % (by the midpoint "
                                    f"rule it replaced: {m50:.0%} and {m90:.0%})",
                          "holds": bool(0.4 <= c50 <= 0.6 and 0.8 <= c90 <= 0.95)})
         for prefix in ("2024 hold-out (", "backtests"):

@@ -50,16 +50,20 @@ _ATTACK_PURPOSES = [rnd.Purpose.THEATRE, rnd.Purpose.WEAPON, rnd.Purpose.HITS,
 
 PARAMETERS: dict[str, Param] = {
     # calibrated (posterior medians, fit to 2023; calibration/point_estimate.json):
-    # attack_log_rate_base, w_campaign, w_campaign_war
-    "attack_log_rate_base": P(-7.139, -12, 3, "log attacks/day", "log rate of attacks on US "
+    # attack_log_rate_base, w_campaign, w_campaign_war, w_political_crisis
+    "attack_log_rate_base": P(-7.747, -12, 3, "log attacks/day", "log rate of attacks on US "
                               "forces of an average group outside any campaign, with no fear, "
                               "containment or excitation"),
     "w_boldness": P(1.5, 0, 6, "log-rate per boldness unit", "the adventurous second "
                     "generation attacks outside Tehran's campaigns"),
-    "w_campaign": P(4.126, 0, 12, "log-rate per alignment unit", "how much a campaign on US "
+    "w_campaign": P(4.792, 0, 12, "log-rate per alignment unit", "how much a campaign on US "
                     "forces raises a group's rate, by its alignment with Tehran"),
-    "w_campaign_war": P(2.5, 0, 12, "log-rate per alignment and driver unit", "how much more "
+    "w_campaign_war": P(2.481, 0, 12, "log-rate per alignment and driver unit", "how much more "
                         "intense a campaign on US forces is during a Gaza or regional war"),
+    "w_political_crisis": P(2.714, 0, 6, "log-rate per driver unit", "how a political crisis "
+                            "in Iraq that the groups' parties are losing (the "
+                            "iraq_political_crisis driver: the contested 2021 election and the "
+                            "year of deadlock after it) raises every group's attacks"),
     "israel_log_rate_base": P(-5.0, -12, 3, "log attacks/day", "log rate of attacks on Israel "
                               "of a group that operates there, during a war, outside a "
                               "campaign on Israel"),
@@ -188,10 +192,14 @@ def static_log_rate(log_rate_base: np.ndarray, rate_offset: np.ndarray,
 
 
 def base_rate(static_rate: np.ndarray, alignment: np.ndarray, on_us: np.ndarray,
-              w_campaign: np.ndarray, w_campaign_war: np.ndarray, war: float) -> np.ndarray:
+              w_campaign: np.ndarray, w_campaign_war: np.ndarray, war: float,
+              w_crisis: np.ndarray, crisis: float) -> np.ndarray:
     """A group's base rate of attacks on US forces (attacks/day): its static rate, raised by
-    its alignment while a campaign on US forces is on, more during a war."""
-    return np.exp(static_rate + alignment * on_us * (w_campaign + w_campaign_war * war))
+    an Iraqi political crisis of strength ``crisis`` (the factions pressing by force what
+    they lost at the ballot box), and by its alignment while a campaign on US forces is on,
+    more during a war."""
+    return np.exp(static_rate + w_crisis * crisis
+                  + alignment * on_us * (w_campaign + w_campaign_war * war))
 
 
 def israel_rate(mask_israel: np.ndarray, log_rate_base: np.ndarray, alignment: np.ndarray,
@@ -394,9 +402,7 @@ def derive(st: State) -> None:
     # what the rule gives: with the campaign off its term is an exact zero)
     zeros, ones = np.zeros((n, g)), np.ones((n, g))
     alignment = p.traits["alignment"]
-    s.base_off = base_rate(s.static_rate, alignment, zeros, st.pg("militia.w_campaign"),
-                           st.pg("militia.w_campaign_war"), 0.0)
-    s.base_on = {}
+    s.base_off, s.base_on = {}, {}
     s.israel_exp = tuple(israel_rate(ones, st.pg("militia.israel_log_rate_base"), alignment,
                                      on, st.pg("militia.w_campaign_israel"), 1.0)
                          for on in (zeros, ones))
@@ -482,7 +488,8 @@ def attack(st: State, gs: slice) -> None:
                         st.pg("militia.hawkes_self")[:, gs], st.pg("militia.hawkes_cross")[:, gs],
                         s.hawkes_decay[:, gs])
     on_us = iran.on_us[:, None] > 0
-    drive = attack_drive(np.where(on_us, _base_on(st, drv.war)[:, gs], s.base_off[:, gs]),
+    drive = attack_drive(np.where(on_us, _base(st, True, drv.war, drv.crisis)[:, gs],
+                                  _base(st, False, 0.0, drv.crisis)[:, gs]),
                          excite, st.pg("militia.w_grievance")[:, gs], s.grievance[:, gs])
     if drv.truce > 0:
         drive = drive * truce_factor(st.pg("militia.truce_observance")[:, gs], alignment,
@@ -556,15 +563,20 @@ def attack(st: State, gs: slice) -> None:
     s.launched[r, gi] = n_att
 
 
-def _base_on(st: State, war: float) -> np.ndarray:
-    """Every group's base rate during a campaign on US forces at war intensity ``war``
-    (computed once per value)."""
+def _base(st: State, on_us: bool, war: float, crisis: float) -> np.ndarray:
+    """Every group's base rate with a campaign on US forces on or off, at war intensity
+    ``war`` (0 with the campaign off: the rule's campaign term is then an exact zero) and
+    Iraqi crisis ``crisis``: computed once per value."""
     s = st.militia
-    base = s.base_on.get(war)
+    cache = s.base_on if on_us else s.base_off
+    key = (war, crisis)
+    base = cache.get(key)
     if base is None:
-        base = s.base_on[war] = base_rate(s.static_rate, st.p.traits["alignment"],
-                                          np.ones((st.n, st.g)), st.pg("militia.w_campaign"),
-                                          st.pg("militia.w_campaign_war"), war)
+        n, g = st.n, st.g
+        base = cache[key] = base_rate(
+            s.static_rate, st.p.traits["alignment"], np.ones((n, g)) if on_us
+            else np.zeros((n, g)), st.pg("militia.w_campaign"), st.pg("militia.w_campaign_war"),
+            war, st.pg("militia.w_political_crisis"), crisis)
     return base
 
 

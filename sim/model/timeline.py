@@ -30,6 +30,10 @@ DRIVERS: dict[str, str] = {
     "withdrawal_talks": "live US-Iraqi talks or agreements on the withdrawal of US forces "
                         "(the 2020 strategic dialogue, the 2021 end of the combat mission, the "
                         "2024 Higher Military Commission)",
+    "iraq_political_crisis": "a political crisis in Iraq that the Iran-aligned factions are "
+                             "losing and press by force (the contested October 2021 election, "
+                             "in which their Fatah alliance fell from 48 seats to about 16, "
+                             "until the Sudani government of 27 Oct 2022)",
 }
 """Exogenous drivers a scenario timeline can switch on, by name (strength 0 to 5; 1 is the
 documented intensity)."""
@@ -114,11 +118,12 @@ class DayDrivers:
     ``gaza`` (net of a truce: the tempo of fighting), ``gaza_war`` (the war itself, truce or
     not: what motivates a campaign), ``war`` (a Gaza or regional war, net of a truce),
     ``truce`` (how far a truce silences a Gaza war that is on, in [0, 1]) and ``gaza_days``
-    (the day of the Gaza war this is: 1 on its first day, 0 with no war on)."""
+    (the day of the Gaza war this is: 1 on its first day, 0 with no war on); ``crisis`` is
+    the Iraqi political crisis driver."""
 
     __slots__ = ("max_pressure", "unrest", "talks", "regional", "protests", "election",
                  "gaza", "gaza_war", "war", "truce", "threat", "withdrawal", "demand",
-                 "gaza_days")
+                 "crisis", "gaza_days")
 
     def __init__(self, row: np.ndarray, gaza_days: int = 0):
         d = _DRIVER_INDEX
@@ -135,6 +140,7 @@ class DayDrivers:
         self.threat = float(row[d["us_threat"]])
         self.withdrawal = float(row[d["withdrawal_talks"]])
         self.demand = float(row[d["withdrawal_demand"]])
+        self.crisis = float(row[d["iraq_political_crisis"]])
         self.gaza_days = int(gaza_days)
 
 

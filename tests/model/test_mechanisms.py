@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sim.engines.batch import BatchEngine
 from sim.model import day as cycle
 from sim.model import iran, iraq, militia, us
-from sim.model.measures import M
+from sim.model.measures import DAILY, M
 from sim.model.timeline import DayDrivers
 from sim.model.types import Campaign, Tier
 from sim.scenario import build_params
@@ -49,12 +49,40 @@ def test_campaign_transitions():
 def test_all_aligned_groups_follow_the_campaign_together():
     static = np.array([[-6.0, -6.0, -6.0]])
     alignment = np.array([[0.9, 0.5, 0.0]])
-    off = militia.base_rate(static, alignment, np.zeros((1, 1)), 3.0, 2.0, 0.0)
-    on = militia.base_rate(static, alignment, np.ones((1, 1)), 3.0, 2.0, 0.0)
-    war = militia.base_rate(static, alignment, np.ones((1, 1)), 3.0, 2.0, 1.0)
+    off = militia.base_rate(static, alignment, np.zeros((1, 1)), 3.0, 2.0, 0.0, 1.0, 0.0)
+    on = militia.base_rate(static, alignment, np.ones((1, 1)), 3.0, 2.0, 0.0, 1.0, 0.0)
+    war = militia.base_rate(static, alignment, np.ones((1, 1)), 3.0, 2.0, 1.0, 1.0, 0.0)
     ratio = on / off
     assert ratio[0, 0] > ratio[0, 1] > ratio[0, 2] == 1.0  # by alignment, together
     assert (war[0, :2] > on[0, :2]).all()  # and far more in a war
+
+
+def test_an_iraqi_political_crisis_raises_every_group_s_rate_by_its_weight():
+    static = np.array([[-6.0, -5.0]])
+    alignment = np.array([[0.9, 0.0]])
+    calm = militia.base_rate(static, alignment, np.zeros((1, 1)), 3.0, 2.0, 0.0, 1.5, 0.0)
+    crisis = militia.base_rate(static, alignment, np.zeros((1, 1)), 3.0, 2.0, 0.0, 1.5, 1.0)
+    np.testing.assert_allclose(crisis / calm, np.exp(1.5))  # aligned or not, campaign or not
+    on = militia.base_rate(static, alignment, np.ones((1, 1)), 3.0, 2.0, 0.0, 1.5, 1.0)
+    np.testing.assert_allclose(on / crisis, np.exp([[0.9 * 3.0, 0.0]]))
+
+
+def test_the_crisis_driver_raises_attacks_only_while_it_is_on(baseline):
+    """Free runs on the same draws, the crisis weight 0 against 2: more than twice the attacks
+    during the crisis (Oct 2021 - Oct 2022), none of the difference before it."""
+    n = 60
+    start, end = dt.date(2021, 10, 10), dt.date(2022, 10, 27)
+    sc = dataclasses.replace(baseline, end=dt.date(2022, 12, 31))
+    assert sc.setup().timeline.driver((start - sc.start).days, "iraq_political_crisis") == 1.0
+    assert sc.setup().timeline.driver((end - sc.start).days + 1, "iraq_political_crisis") == 0
+    eng = BatchEngine(sc.setup())
+    runs = [eng.run(4, np.arange(n), build_params(sc, n, posterior=False,
+                                                  overrides={"militia.w_political_crisis": w}),
+                    record_daily=True).daily[:, :, DAILY.index("attacks")] for w in (0.0, 2.0)]
+    a, b = (start - sc.start).days, (end - sc.start).days + 1
+    np.testing.assert_array_equal(runs[0][:, :a], runs[1][:, :a])
+    # exp(2) = 7.4 times the base rate; campaigns, stock and fear take some of it back
+    assert runs[1][:, a:b].sum() > 2 * max(runs[0][:, a:b].sum(), 1)
 
 
 def test_the_gaza_war_switches_the_campaign_on_and_a_long_surge_switches_it_off(baseline):

@@ -22,7 +22,7 @@ def _rate(fear, containment=0.1, capability=30.0, suspended=False, leaderless=Fa
     avail = militia.availability(suspended, leaderless, 0.5)
     mods = militia.modifiers(avail, capability, 15.0, 1.1, fear, 2.0, containment, 4.0, 0.9,
                              halt)
-    base = militia.base_rate(static, 0.9, 1.0, 3.0, 2.0, 1.0)
+    base = militia.base_rate(static, 0.9, 1.0, 3.0, 2.0, 1.0, 1.0, 0.0)
     return militia.attack_rate(mods, base, 0.2, 0.02, 1.5)
 
 
