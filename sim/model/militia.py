@@ -191,7 +191,7 @@ def static_log_rate(log_rate_base: np.ndarray, rate_offset: np.ndarray,
     return log_rate_base + rate_offset + w_boldness * boldness
 
 
-def base_rate(static_rate: np.ndarray, alignment: np.ndarray, on_us: np.ndarray,
+def base_rate(static_rate: np.ndarray, alignment: np.ndarray, on_us: np.ndarray | float,
               w_campaign: np.ndarray, w_campaign_war: np.ndarray, war: float,
               w_crisis: np.ndarray, crisis: float) -> np.ndarray:
     """A group's base rate of attacks on US forces (attacks/day): its static rate, raised by
@@ -572,11 +572,9 @@ def _base(st: State, on_us: bool, war: float, crisis: float) -> np.ndarray:
     key = (war, crisis)
     base = cache.get(key)
     if base is None:
-        n, g = st.n, st.g
         base = cache[key] = base_rate(
-            s.static_rate, st.p.traits["alignment"], np.ones((n, g)) if on_us
-            else np.zeros((n, g)), st.pg("militia.w_campaign"), st.pg("militia.w_campaign_war"),
-            war, st.pg("militia.w_political_crisis"), crisis)
+            s.static_rate, st.p.traits["alignment"], float(on_us), st.pg("militia.w_campaign"),
+            st.pg("militia.w_campaign_war"), war, st.pg("militia.w_political_crisis"), crisis)
     return base
 
 
