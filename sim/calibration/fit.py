@@ -211,26 +211,16 @@ def fit_scenario(sc: Scenario, end: dt.date = FIT_END) -> Scenario:
     return dataclasses.replace(sc, end=min(end, sc.end))
 
 
-def shortened(sc: Scenario, end: dt.date) -> tuple[Scenario, float, float]:
-    """``sc`` ending on ``end``, with the drone share's start and the end value that keeps
-    every day's share as in the full run (the model draws the share linearly over a run, so
-    a shorter run would otherwise reach the end share early)."""
-    short = fit_scenario(sc, end)
-    d0 = float(sc.params["militia"]["drone_share_start"])
-    d1 = float(sc.params["militia"]["drone_share_end"])
-    return short, d0, d0 + (d1 - d0) * (short.days - 1) / max(sc.days - 1, 1)
-
-
 class Simulator:
     """Maps parameter vectors to per-replicate simulated counts of the observations.
 
-    The scenario is shortened to the fit window (:func:`shortened`: every day keeps the
-    drone share it has in the full run)."""
+    The scenario is shortened to the fit window (:func:`fit_scenario`; the drone share is a
+    function of the calendar, so every day keeps the share it has in the full run)."""
 
     def __init__(self, sc: Scenario, obs: list[Observation],
                  params: tuple[CalParam, ...] = CALIBRATED, chunk_rows: int = 4096):
         check_params(params)
-        self.sc, self.drone_start, self.drone_end = shortened(sc, max(o.end for o in obs))
+        self.sc = fit_scenario(sc, max(o.end for o in obs))
         self.engine = BatchEngine(self.sc.setup())
         self.obs = obs
         self.params = params
@@ -269,13 +259,12 @@ class Simulator:
             overrides = None
             if theta is not None:
                 overrides = {key: theta[idx // k, j] for j, key in enumerate(self.keys)}
-            over = {**(overrides or {}), "militia.drone_share_end": self.drone_end}
-            table = build_params(self.sc, rep_index, seed, posterior=False, overrides=over)
+            table = build_params(self.sc, rep_index, seed, posterior=False,
+                                 overrides=overrides)
             chunk = self.engine.run(seed, rep_index, table)
             self.calls += 1
             self.rows += b - a
-            out[a:b] = simulated_counts(self.obs, chunk.weekly, self.sc.start, self.sc.days,
-                                        self.drone_start, self.drone_end)
+            out[a:b] = simulated_counts(self.obs, chunk.weekly, self.sc.start, self.sc.days)
             if tick is not None:
                 tick(b - a)
         return out.reshape(n, k, len(self.obs))

@@ -397,31 +397,31 @@ def week_weights(start: dt.date, days: int, weeks: int, a: dt.date, b: dt.date) 
     return inside / (we - ws + 1)
 
 
-def drone_share_mean(p_start: np.ndarray, p_end: np.ndarray, run_days: int, a: int,
-                     b: int) -> np.ndarray:
-    """Mean over days ``a..b`` of the model's drone share (linear over the run)."""
-    mid = (a + b) / 2.0
-    return p_start + (p_end - p_start) * mid / max(run_days - 1, 1)
-
-
 def simulated_counts(obs: list[Observation], weekly: np.ndarray, start: dt.date, days: int,
-                     drone_start: np.ndarray | None = None,
-                     drone_end: np.ndarray | None = None,
                      daily: np.ndarray | None = None) -> np.ndarray:
     """``(R, n_obs)`` simulated counts of each observation's scope from weekly arrays
-    ``(R, W, M)`` (or daily ``(R, D, M)`` when given, exact to the day)."""
+    ``(R, W, M)`` (or daily ``(R, D, M)`` when given, exact to the day).  An indirect-fire
+    tally (``non_drone``) counts the window's attacks of its theatre times the replicate's
+    own non-drone share of its attacks on US forces in that window (the weapon is drawn
+    regardless of theatre, so the share is the same in every theatre on average)."""
     out = np.empty((weekly.shape[0] if daily is None else daily.shape[0], len(obs)))
     for k, o in enumerate(obs):
         cols = [M[m] for m in o.measures]
+        if o.non_drone:
+            cols = cols + [M["attacks"], M["attacks_drone"]]
         if daily is not None:
             i, j = (o.start - start).days, (o.end - start).days
-            x = daily[:, i:j + 1][:, :, cols].sum(axis=(1, 2)).astype(np.float64)
+            sums = daily[:, i:j + 1][:, :, cols].sum(axis=1).astype(np.float64)
         else:
             w = week_weights(start, days, weekly.shape[1], o.start, o.end)
-            x = weekly[:, :, cols].sum(axis=2) @ w
-        if o.non_drone and drone_start is not None:
-            i, j = (o.start - start).days, (o.end - start).days
-            x = x * (1.0 - drone_share_mean(drone_start, drone_end, days, i, j))
+            sums = weekly[:, :, cols].transpose(0, 2, 1) @ w
+        n = len(o.measures)
+        x = sums[:, :n].sum(axis=1)
+        if o.non_drone:
+            att, drones = sums[:, n], sums[:, n + 1]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = np.where(att > 0, drones / np.where(att > 0, att, 1.0), 0.0)
+            x = x * (1.0 - share)
         out[:, k] = x
     return out
 

@@ -100,7 +100,7 @@ def _criteria(summary: pd.DataFrame, verdict: pd.DataFrame | None, pats: list,
                               "sd (or fixed with a stated reason)",
                  "result": ("all" if bad.empty else f"{len(summary) - len(bad)} of "
                             f"{len(summary)}; above one half: " + ", ".join(
-                                f"{r.parameter} {r.sd_ratio:.2f}" for r in bad.itertuples())),
+                                f"{r.parameter} {r.sd_ratio:.3f}" for r in bad.itertuples())),
                  "holds": bad.empty})
     inside = summary.point_in_50.all()
     rows.append({"criterion": "the point estimate lies inside the posterior's 50 % interval",

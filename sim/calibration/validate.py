@@ -55,16 +55,16 @@ def model_draws(sc: Scenario, particles: pd.DataFrame, obs: list[Observation], r
                 seed: int, replay_until: dt.date | None = None,
                 chunk: int = 500, tick: Callable[[int], None] | None = None) -> np.ndarray:
     """``(n_obs, reps)`` simulated counts: ``reps`` replicates of ``sc`` up to the last
-    observation's end (:func:`sim.calibration.fit.shortened`), replaying the record to
+    observation's end (:func:`sim.calibration.fit.fit_scenario`), replaying the record to
     ``replay_until`` when given, each with a parameter set drawn from ``particles`` (rows by
     weight; keyed by the replicate, as a run's posterior draws are)."""
     from ..model import random as rnd
-    from .fit import shortened
+    from .fit import fit_scenario
 
     end = max(o.end for o in obs)
     if end > sc.end:
         raise ValueError(f"the scenario ends {sc.end}, before {end}")
-    run_sc, _, drone_end = shortened(sc, end)
+    run_sc = fit_scenario(sc, end)
     if replay_until is not None:  # a replay past the run's last day replays all of it
         run_sc = run_sc.with_replay(min(replay_until, run_sc.end))
     eng = BatchEngine(run_sc.setup())
@@ -79,12 +79,10 @@ def model_draws(sc: Scenario, particles: pd.DataFrame, obs: list[Observation], r
     for a in range(0, reps, chunk):
         r = reps_all[a:a + chunk]
         over = {k: particles[k].to_numpy()[pick[r]] for k in keys}
-        over["militia.drone_share_end"] = drone_end
         table = build_params(run_sc, r, seed, posterior=False, overrides=over)
         res = eng.run(seed, r, table)
-        out[:, a:a + len(r)] = simulated_counts(
-            obs, res.weekly, run_sc.start, run_sc.days, table["militia.drone_share_start"],
-            table["militia.drone_share_end"]).T
+        out[:, a:a + len(r)] = simulated_counts(obs, res.weekly, run_sc.start,
+                                                 run_sc.days).T
         if tick is not None:
             tick(len(r))
     return out

@@ -33,6 +33,9 @@ MEASURES: dict[str, Measure] = {
                               "militia attacks on US outposts in Jordan"),
     "attacks_israel": Measure("attacks on Israel", "attacks",
                               "militia attacks launched at Israel"),
+    "attacks_drone": Measure("drone attacks on US forces", "attacks",
+                             "militia attacks on US forces (all theatres but Israel) made by "
+                             "drone; the rest are rockets, mortars and missiles"),
     "us_wounded": Measure("US wounded", "people",
                           "Americans wounded (brain injuries included) by militia and Iranian "
                           "attacks"),

@@ -51,16 +51,16 @@ _ATTACK_PURPOSES = [rnd.Purpose.THEATRE, rnd.Purpose.WEAPON, rnd.Purpose.HITS,
 PARAMETERS: dict[str, Param] = {
     # calibrated (posterior medians, fit to 2023; calibration/point_estimate.json):
     # attack_log_rate_base, w_campaign, w_campaign_war, w_political_crisis
-    "attack_log_rate_base": P(-7.747, -12, 3, "log attacks/day", "log rate of attacks on US "
+    "attack_log_rate_base": P(-7.900, -12, 3, "log attacks/day", "log rate of attacks on US "
                               "forces of an average group outside any campaign, with no fear, "
                               "containment or excitation"),
     "w_boldness": P(1.5, 0, 6, "log-rate per boldness unit", "the adventurous second "
                     "generation attacks outside Tehran's campaigns"),
-    "w_campaign": P(4.792, 0, 12, "log-rate per alignment unit", "how much a campaign on US "
+    "w_campaign": P(4.902, 0, 12, "log-rate per alignment unit", "how much a campaign on US "
                     "forces raises a group's rate, by its alignment with Tehran"),
-    "w_campaign_war": P(2.481, 0, 12, "log-rate per alignment and driver unit", "how much more "
+    "w_campaign_war": P(2.550, 0, 12, "log-rate per alignment and driver unit", "how much more "
                         "intense a campaign on US forces is during a Gaza or regional war"),
-    "w_political_crisis": P(2.714, 0, 6, "log-rate per driver unit", "how a political crisis "
+    "w_political_crisis": P(3.057, 0, 6, "log-rate per driver unit", "how a political crisis "
                             "in Iraq that the groups' parties are losing (the "
                             "iraq_political_crisis driver: the contested 2021 election and the "
                             "year of deadlock after it) raises every group's attacks"),
@@ -115,10 +115,21 @@ PARAMETERS: dict[str, Param] = {
     "fear_israeli_strike": P(0.05, 0, 5, "fear units", "fear added by an Israeli strike"),
     "fear_raid": P(1.0, 0, 20, "fear units per raid unit", "fear added to the raided group by "
                    "an Iraqi raid"),
-    "drone_share_start": P(0.15, 0, 1, "fraction", "share of attacks by drone at the "
-                           "scenario start"),
-    "drone_share_end": P(0.8, 0, 1, "fraction", "share of attacks by drone at the scenario "
-                         "end"),
+    # the weapon mix by calendar date (docs/model.md section 3.3): no drones before the first
+    # documented drone attack on a coalition base in Iraq (Erbil airport, 14 Apr 2021, AFP);
+    # about a quarter of attacks just after it (6 of the 47 attacks in Iraq to 5 Jul 2021 were
+    # by drone, all from mid-April: AFP); rising linearly to the surge's share, which the
+    # record does not give as a total and which is held at the value the wound rate
+    # (us.wounded_per_hit) was set with
+    "drone_first_date": P("2021-04-14", unit="date", doc="the first day militias attack US "
+                          "forces by drone (none before it)", kind="date"),
+    "drone_share_first": P(0.25, 0, 1, "fraction", "share of attacks by drone from "
+                           "drone_first_date"),
+    "drone_full_date": P("2023-10-17", unit="date", doc="the day the drone share reaches "
+                         "drone_share_full (linear from drone_first_date; constant after)",
+                         kind="date"),
+    "drone_share_full": P(0.7, 0, 1, "fraction", "share of attacks by drone from "
+                          "drone_full_date on"),
     "embassy_pull": P(0.15, 0, 5, "weight per grievance unit", "how grievance draws attacks "
                       "to the Baghdad embassy"),
     "jordan_pull": P(0.02, 0, 5, "weight per driver unit", "how a Gaza war opens Jordan as a "
@@ -326,11 +337,20 @@ def theatre_weights(mask: np.ndarray, presence_iraq: np.ndarray, troops_syria: n
     return w * mask
 
 
-def drone_share(start_share: np.ndarray, end_share: np.ndarray, day: int,
-                days: int) -> np.ndarray:
-    """Share of attacks made by drone on ``day``, linear from start to end of the run."""
-    frac = day / max(days - 1, 1)
-    return start_share + (end_share - start_share) * frac
+def drone_share(first_share: np.ndarray, full_share: np.ndarray, first_day: np.ndarray,
+                full_day: np.ndarray, day: int) -> np.ndarray:
+    """Share of attacks made by drone on ``day`` (days since the scenario start): none before
+    ``first_day``; ``first_share`` on it, rising linearly to ``full_share`` on ``full_day``;
+    ``full_share`` after.  A function of the calendar, not of the run's length.
+
+    >>> drone_share(0.2, 0.6, np.array([10.0]), np.array([20.0]), 15).tolist()
+    [0.4]
+    >>> drone_share(0.2, 0.6, np.array([10.0]), np.array([20.0]), 9).tolist()
+    [0.0]
+    """
+    span = np.maximum(full_day - first_day, 1.0)
+    frac = np.clip((day - first_day) / span, 0.0, 1.0)
+    return np.where(day < first_day, 0.0, first_share + (full_share - first_share) * frac)
 
 
 def suspension_probability(logit_base: np.ndarray, w_fear: np.ndarray, fear: np.ndarray,
@@ -550,14 +570,18 @@ def attack(st: State, gs: slice) -> None:
     u6 = rnd.uniform_keyed(st.keys[r][:, None], ek[gi])
     theatre = categorical(weights, u6[:, 0])
     n_att = np.where(theatre >= 0, n_att, 0)
-    is_drone = (u6[:, 1] < drone_share(p["militia.drone_share_start"][r],
-                                       p["militia.drone_share_end"][r], day, st.setup.days))
+    is_drone = (u6[:, 1] < drone_share(p["militia.drone_share_first"][r],
+                                       p["militia.drone_share_full"][r],
+                                       p["militia.drone_first_date"][r],
+                                       p["militia.drone_full_date"][r], day))
     st.attacks_today.append(AttackEvents(r, theatre, n_att, is_drone, u6[:, 2:6]))
     n = st.n
     by_theatre = np.bincount(np.maximum(theatre, 0) * n + r, n_att, minlength=len(THEATRES) * n)
     st.counts[_FIRST_ATTACK_ROW:_FIRST_ATTACK_ROW + len(THEATRES)] += (
         by_theatre.reshape(len(THEATRES), n).astype(np.int64))
     on_us = (theatre >= 0) & (theatre != _ISRAEL)
+    st.counts[M["attacks_drone"]] += np.bincount(
+        r, np.where(on_us & is_drone, n_att, 0), minlength=n).astype(np.int64)
     s.recent_attacks[r, gi] = s.recent_attacks[r, gi] + np.where(on_us, n_att, 0)
     s.capability[r, gi] = spend(s.capability[r, gi], n_att, p["militia.attack_cost"][r])
     s.launched[r, gi] = n_att

@@ -136,9 +136,20 @@ def test_simulated_counts_weekly_and_daily_agree_on_whole_weeks():
     assert np.allclose(w, d)
     cols = [M["attacks_iraq"], M["attacks_embassy"]]
     assert np.allclose(d[:, 0], daily[:, 7:28][:, :, cols].sum(axis=(1, 2)))
+    # an indirect-fire tally: the replicate's own non-drone share of its attacks on US forces
+    daily[:, :, M["attacks_drone"]] = np.floor(daily[:, :, M["attacks"]] / 2)
+    weekly = daily.reshape(5, 10, 7, -1).sum(axis=2)
     nd = dataclasses.replace(o, non_drone=True)
-    half = simulated_counts([nd], weekly, start, days, np.full(5, 0.5), np.full(5, 0.5))
-    assert np.allclose(half, 0.5 * w)
+    window = daily[:, 7:28]
+    share = (window[:, :, M["attacks_drone"]].sum(axis=1)
+             / window[:, :, M["attacks"]].sum(axis=1))
+    for kw in ({}, {"daily": daily}):
+        got = simulated_counts([nd], weekly, start, days, **kw)[:, 0]
+        assert np.allclose(got, d[:, 0] * (1.0 - share))
+        assert np.all(got < d[:, 0])  # some of them were drones
+    daily[:, :, M["attacks"]] = 0  # no attacks on US forces: nothing to take away
+    assert np.allclose(simulated_counts([nd], daily.reshape(5, 10, 7, -1).sum(axis=2), start,
+                                        days, daily=daily), d)
 
 
 def test_baselines_fit_the_same_observations(record):
