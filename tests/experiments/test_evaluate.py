@@ -103,14 +103,19 @@ def test_design_forms_and_the_design_first_call(short):
 
 
 def test_nothing_is_written(short, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
     import tempfile
 
-    before = set(__import__("os").listdir(tempfile.gettempdir()))
+    work, tmp = tmp_path / "work", tmp_path / "tmp"
+    work.mkdir()
+    tmp.mkdir()
+    monkeypatch.chdir(work)
+    # a temporary folder of this test's own: other tests running beside it in other worker
+    # processes make (and remove) their own escalation-* folders in the shared one
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     evaluate(short, [{"us.trigger": "never"}], runs=2)
-    assert list(tmp_path.iterdir()) == []
-    assert {p for p in __import__("os").listdir(tempfile.gettempdir())
-            if p.startswith("escalation")} <= before
+    assert list(work.iterdir()) == []
+    assert [p.name for p in tmp.iterdir() if p.name.startswith("escalation")] == []
 
 
 def test_save_writes_a_folder_when_asked(mixed, tmp_path):
