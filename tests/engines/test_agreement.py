@@ -92,25 +92,6 @@ def test_a_replicate_does_not_depend_on_its_neighbours(baseline):
     np.testing.assert_array_equal(many.weekly[31], alone.weekly[0])
 
 
-def test_a_replicate_does_not_depend_on_where_the_run_ends(baseline):
-    """The same replicate run to 2024 and to mid-2025 (posterior draws and all) makes the same
-    days to 2024: nothing in the model reads the run's length (the drone share once did: it
-    was linear over the run, so a longer run had fewer drones in 2023)."""
-    import dataclasses
-    import datetime as dt
-
-    longer = dataclasses.replace(baseline, end=dt.date(2025, 6, 30))
-    reps = np.arange(30)
-    a = BatchEngine(baseline.setup()).run(0, reps, build_params(baseline, reps, 0),
-                                          record_daily=True, keep_weekly=False)
-    b = BatchEngine(longer.setup()).run(0, reps, build_params(longer, reps, 0),
-                                        record_daily=True, keep_weekly=False)
-    days = a.daily.shape[1]
-    assert b.daily.shape[1] == days + 181
-    assert a.daily[:, :, DAILY.index("attacks_drone")].sum() > 0  # the weapon mix is drawn
-    np.testing.assert_array_equal(a.daily, b.daily[:, :days])
-
-
 def test_same_seed_same_numbers_other_seed_other_numbers(baseline):
     a = run_scenario(baseline, runs=120, seed=4, progress=False)
     b = run_scenario(baseline, runs=120, seed=4, progress=False, chunk_size=47)  # 3 chunks
