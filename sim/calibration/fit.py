@@ -134,6 +134,12 @@ HAND_SET: dict[str, str] = {
         "an attack; the per-wounded weights on decisions were divided by the same 1.86 so a "
         "toll weighs as before.  Freeing wounded_per_hit as a fourth parameter (trial of "
         "2026-12-01) failed the recovery test on militia.attack_log_rate_base",
+    "us.wounded_dispersion":
+        "how unequal wounding attacks are: set from the fit period's wounding attacks "
+        "(events.csv: most wound 1-8, a few dozens once brain injuries are counted; mean "
+        "about 7, sd about 9) and checked on its largest day (32 at al-Tanf, 18 Oct 2023, "
+        "the model's median largest day of 2019-2023 at a shape of 1 is 36); the fit's "
+        "wounded tallies are sums over weeks, which speak to the mean, not the spread",
     "us.lag_deaths_max_days":
         "the fit period's three lethal attacks were answered 2, 1 and 1 days later "
         "(events.csv): answers to deaths come within two days",

@@ -20,6 +20,7 @@ import functools
 from collections.abc import Callable
 
 import numpy as np
+from scipy.special import gammaincinv
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -48,6 +49,7 @@ class Purpose:
     KILLED_EXTRA = 16
     SUSPEND = 17
     SUSPEND_DAYS = 18
+    WOUND_SIZE = 19
     ISRAEL_STRIKES = 20
     ISRAEL_TARGET = 21
     ISRAEL_COUNTRY = 22
@@ -236,6 +238,35 @@ def poisson(lam: np.ndarray, u: np.ndarray, kmax: int = 400) -> np.ndarray:
     if idx.size:
         flat[idx] = _counts(lam.reshape(-1)[idx], u.reshape(-1)[idx], kmax)
     return count
+
+
+
+def gamma_poisson(mean: np.ndarray, shape: np.ndarray, u_size: np.ndarray,
+                  u_count: np.ndarray, kmax: int = 400) -> np.ndarray:
+    """Negative binomial counts with mean ``mean`` and shape ``shape`` (variance ``mean +
+    mean**2 / shape``), drawn as a gamma mixture of Poissons: a gamma factor of mean 1 and
+    shape ``shape`` by inverse transform of ``u_size`` (scipy's ``gammaincinv``), then
+    :func:`poisson` of ``mean`` times that factor by ``u_count``.  Where ``shape`` is infinite
+    the factor is 1 (a Poisson count, the same numbers as :func:`poisson`); where ``mean`` is 0
+    the count is 0.  For fixed uniforms the count never falls as ``mean`` rises (shape fixed).
+
+    Args:
+        mean: non-negative means.
+        shape: positive shapes (``inf``: no overdispersion), same shape as ``mean``.
+        u_size, u_count: uniforms, same shape.
+        kmax: largest count returned.
+
+    Returns:
+        int64 counts, same shape.
+    """
+    mean = np.asarray(mean, dtype=np.float64)
+    shape = np.broadcast_to(np.asarray(shape, dtype=np.float64), mean.shape)
+    factor = np.ones(mean.shape)
+    mixed = np.flatnonzero((mean.reshape(-1) > 0) & np.isfinite(shape.reshape(-1)))
+    if mixed.size:
+        a = shape.reshape(-1)[mixed]
+        factor.reshape(-1)[mixed] = gammaincinv(a, np.asarray(u_size).reshape(-1)[mixed]) / a
+    return poisson(mean * factor, u_count, kmax)
 
 
 def poisson_bounded(u: np.ndarray, bound: np.ndarray,

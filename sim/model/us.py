@@ -105,6 +105,17 @@ PARAMETERS: dict[str, Param] = {
     # (Pentagon), about 0.65 an attack, where 5 gave the model 0.35
     "wounded_per_hit": P(9.3, 0, 100, "people", "mean wounded of a wounding attack (brain "
                          "injuries included, as the Pentagon has counted them since 2020)"),
+    # set from the fit period's wounding attacks (events.csv and tallies.csv): most wound 1-8
+    # (K-1 4, Taji 3, Erbil 2021 1, Ain al-Asad 2021 2, Conoco 2022 3, Erbil 2023 1, Ain
+    # al-Asad 20 Nov 2023 8, Erbil 25 Dec 2023 3), a few dozens once brain injuries are
+    # counted (Hasakah and Conoco, 23-24 Mar 2023: 25; al-Tanf and Ain al-Asad, 17-18 Oct
+    # 2023: 45): mean about 7, sd about 9, so shape = mean**2 / (var - mean) about 0.6.  Set
+    # to 1 (geometric per attack): the record's largest day of 2019-2023 (32 at al-Tanf, 18 Oct
+    # 2023) is then the model's median largest day (36; 44.5 at 0.6, 19 for a Poisson count;
+    # 400 replicates at the defaults, 2026-12-02)
+    "wounded_dispersion": P(1.0, 0.01, 1000, "shape per wounding attack", "how unequal "
+                            "wounding attacks are (negative binomial shape: small, a few "
+                            "attacks wound dozens; large, each wounds about wounded_per_hit)"),
     "lethal_prob_rocket": P(0.012, 0, 1, "probability", "chance an undefeated rocket "
                             "attack kills an American"),
     "lethal_prob_drone": P(0.006, 0, 1, "probability", "chance an undefeated drone attack "
@@ -144,16 +155,19 @@ def attack_casualties(attacks: np.ndarray, is_drone: np.ndarray, expo: np.ndarra
                       force_protection: np.ndarray, hit_rocket: np.ndarray,
                       hit_drone: np.ndarray, lethal_rocket: np.ndarray,
                       lethal_drone: np.ndarray, wounded_per_hit: np.ndarray,
-                      killed_extra_mean: np.ndarray, u_hits: np.ndarray, u_wounded: np.ndarray,
-                      u_lethal: np.ndarray, u_extra: np.ndarray
+                      wounded_dispersion: np.ndarray, killed_extra_mean: np.ndarray,
+                      u_hits: np.ndarray, u_wounded: np.ndarray, u_lethal: np.ndarray,
+                      u_extra: np.ndarray, u_size: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
     """US wounded and killed (people) from a group's attacks of the day.
 
     Each undefeated attack (share ``1 - force_protection``, scaled by exposure) wounds with
     the weapon's hit probability and kills with its lethal probability; wounding attacks wound
-    ``wounded_per_hit`` people on average; a lethal attack kills one person plus
-    ``killed_extra_mean`` more on average and wounds like a hit.  Low lethality is mostly
-    chance: attacks are meant to deter, not to kill.
+    ``wounded_per_hit`` people on average, unequally: the count is negative binomial with
+    shape ``wounded_dispersion`` per wounding attack (:func:`random.gamma_poisson`), so most
+    wound a few and some dozens; a lethal attack kills one person plus ``killed_extra_mean``
+    more on average and wounds like a hit.  Low lethality is mostly chance: attacks are meant
+    to deter, not to kill.
 
     Returns:
         (wounded, killed) as int64 arrays.
@@ -161,7 +175,9 @@ def attack_casualties(attacks: np.ndarray, is_drone: np.ndarray, expo: np.ndarra
     eff = attacks * (1.0 - force_protection) * expo
     hits = rnd.poisson(eff * np.where(is_drone, hit_drone, hit_rocket), u_hits)
     lethal = rnd.poisson(eff * np.where(is_drone, lethal_drone, lethal_rocket), u_lethal)
-    wounded = rnd.poisson((hits + lethal) * wounded_per_hit, u_wounded)
+    wounding = hits + lethal
+    wounded = rnd.gamma_poisson(wounding * wounded_per_hit, wounding * wounded_dispersion,
+                                u_size, u_wounded)
     killed = lethal + rnd.poisson(lethal * killed_extra_mean, u_extra)
     return wounded, killed
 
@@ -307,8 +323,9 @@ def take_casualties(st: State) -> None:
             ev.attacks, ev.is_drone, expo, p["us.force_protection"][r],
             p["us.hit_prob_rocket"][r], p["us.hit_prob_drone"][r],
             p["us.lethal_prob_rocket"][r], p["us.lethal_prob_drone"][r],
-            p["us.wounded_per_hit"][r], p["us.killed_extra_mean"][r],
-            ev.u[:, 0], ev.u[:, 1], ev.u[:, 2], ev.u[:, 3])
+            p["us.wounded_per_hit"][r], p["us.wounded_dispersion"][r],
+            p["us.killed_extra_mean"][r], ev.u[:, 0], ev.u[:, 1], ev.u[:, 2], ev.u[:, 3],
+            ev.u[:, 4])
         st.wounded += np.bincount(r, wounded, minlength=n).astype(np.int64)
         st.killed += np.bincount(r, killed, minlength=n).astype(np.int64)
 

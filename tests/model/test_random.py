@@ -64,3 +64,30 @@ def test_tabulated_poisson_equals_the_elementwise_recurrence():
         one_by_one = np.array([rnd.poisson(np.array([lam]), u[i:i + 1])[0]
                                for i in range(0, u.size, 37)])
         np.testing.assert_array_equal(many[::37], one_by_one)
+
+
+def test_gamma_poisson_is_negative_binomial_and_monotone_in_mean():
+    keys = rnd.replicate_keys(11, np.arange(200_000))
+    u_size = rnd.uniform(keys, 0, rnd.US, rnd.Purpose.WOUND_SIZE)
+    u_count = rnd.uniform(keys, 0, rnd.US, rnd.Purpose.WOUNDED)
+    for mean, shape in ((9.3, 1.0), (9.3, 0.6), (2.0, 3.0)):
+        x = rnd.gamma_poisson(np.full(u_size.size, mean), np.full(u_size.size, shape),
+                              u_size, u_count)
+        p = shape / (shape + mean)
+        assert abs(x.mean() - mean) < 0.02 * mean
+        assert abs(x.var() / stats.nbinom.var(shape, p) - 1) < 0.05
+        # the tail a Poisson count of the same mean cannot have (a wounding attack that
+        # wounds dozens, as at al-Tanf on 18 Oct 2023)
+        assert abs((x >= 25).mean() - stats.nbinom.sf(24, shape, p)) < 0.01
+    lo = rnd.gamma_poisson(np.full(u_size.size, 4.0), np.ones(u_size.size), u_size, u_count)
+    hi = rnd.gamma_poisson(np.full(u_size.size, 9.0), np.ones(u_size.size), u_size, u_count)
+    assert (hi >= lo).all()
+
+
+def test_gamma_poisson_without_overdispersion_or_mean_is_poisson_or_zero():
+    u = rnd.uniform(rnd.replicate_keys(12, np.arange(5000)), 1, 2, 3)
+    v = rnd.uniform(rnd.replicate_keys(12, np.arange(5000)), 1, 2, 4)
+    lam = np.linspace(0.0, 20.0, u.size)
+    np.testing.assert_array_equal(rnd.gamma_poisson(lam, np.full(u.size, np.inf), v, u),
+                                  rnd.poisson(lam, u))
+    assert (rnd.gamma_poisson(np.zeros(u.size), np.zeros(u.size), v, u) == 0).all()
