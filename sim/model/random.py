@@ -240,7 +240,6 @@ def poisson(lam: np.ndarray, u: np.ndarray, kmax: int = 400) -> np.ndarray:
     return count
 
 
-
 def gamma_poisson(mean: np.ndarray, shape: np.ndarray, u_size: np.ndarray,
                   u_count: np.ndarray, kmax: int = 400) -> np.ndarray:
     """Negative binomial counts with mean ``mean`` and shape ``shape`` (variance ``mean +
