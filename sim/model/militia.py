@@ -568,14 +568,14 @@ def attack(st: State, gs: slice) -> None:
     weights = np.concatenate([us_w * share[:, None], li[:, None]], axis=1)
     # one hash pass for the seven draws of every attacking group-day
     ek = rnd.event_keys(day, s.codes, _ATTACK_PURPOSES)
-    u6 = rnd.uniform_keyed(st.keys[r][:, None], ek[gi])
-    theatre = categorical(weights, u6[:, 0])
+    u_event = rnd.uniform_keyed(st.keys[r][:, None], ek[gi])
+    theatre = categorical(weights, u_event[:, 0])
     n_att = np.where(theatre >= 0, n_att, 0)
-    is_drone = (u6[:, 1] < drone_share(p["militia.drone_share_first"][r],
+    is_drone = (u_event[:, 1] < drone_share(p["militia.drone_share_first"][r],
                                        p["militia.drone_share_full"][r],
                                        p["militia.drone_first_date"][r],
                                        p["militia.drone_full_date"][r], day))
-    st.attacks_today.append(AttackEvents(r, theatre, n_att, is_drone, u6[:, 2:7]))
+    st.attacks_today.append(AttackEvents(r, theatre, n_att, is_drone, u_event[:, 2:7]))
     n = st.n
     by_theatre = np.bincount(np.maximum(theatre, 0) * n + r, n_att, minlength=len(THEATRES) * n)
     st.counts[_FIRST_ATTACK_ROW:_FIRST_ATTACK_ROW + len(THEATRES)] += (
