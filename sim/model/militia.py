@@ -572,9 +572,9 @@ def attack(st: State, gs: slice) -> None:
     theatre = categorical(weights, u_event[:, 0])
     n_att = np.where(theatre >= 0, n_att, 0)
     is_drone = (u_event[:, 1] < drone_share(p["militia.drone_share_first"][r],
-                                       p["militia.drone_share_full"][r],
-                                       p["militia.drone_first_date"][r],
-                                       p["militia.drone_full_date"][r], day))
+                                            p["militia.drone_share_full"][r],
+                                            p["militia.drone_first_date"][r],
+                                            p["militia.drone_full_date"][r], day))
     st.attacks_today.append(AttackEvents(r, theatre, n_att, is_drone, u_event[:, 2:7]))
     n = st.n
     by_theatre = np.bincount(np.maximum(theatre, 0) * n + r, n_att, minlength=len(THEATRES) * n)
