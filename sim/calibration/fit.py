@@ -138,7 +138,7 @@ HAND_SET: dict[str, str] = {
         "how unequal wounding attacks are: set from the fit period's wounding attacks "
         "(events.csv: most wound 1-8, a few dozens once brain injuries are counted; mean "
         "about 7, sd about 9) and checked on its largest day (32 at al-Tanf, 18 Oct 2023, "
-        "the model's median largest day of 2019-2023 at a shape of 1 is 36); the fit's "
+        "the model's median largest day of 2019-2023 at a shape of 1 is 34); the fit's "
         "wounded tallies are sums over weeks, which speak to the mean, not the spread",
     "us.lag_deaths_max_days":
         "the fit period's three lethal attacks were answered 2, 1 and 1 days later "

@@ -46,22 +46,21 @@ _LEADERS, _IRANIAN, _TERRITORY = int(Tier.LEADERS), int(Tier.IRANIAN_PERSONNEL),
     int(Tier.IRAN_TERRITORY)
 _FACILITIES = int(Tier.FACILITIES)
 _ATTACK_PURPOSES = [rnd.Purpose.THEATRE, rnd.Purpose.WEAPON, rnd.Purpose.HITS,
-                    rnd.Purpose.WOUNDED, rnd.Purpose.LETHAL, rnd.Purpose.KILLED_EXTRA,
-                    rnd.Purpose.WOUND_SIZE]
+                    rnd.Purpose.WOUNDED, rnd.Purpose.LETHAL, rnd.Purpose.KILLED_EXTRA]
 
 PARAMETERS: dict[str, Param] = {
     # calibrated (posterior medians, fit to 2023; calibration/point_estimate.json):
     # attack_log_rate_base, w_campaign, w_campaign_war, w_political_crisis
-    "attack_log_rate_base": P(-7.913, -12, 3, "log attacks/day", "log rate of attacks on US "
+    "attack_log_rate_base": P(-7.901, -12, 3, "log attacks/day", "log rate of attacks on US "
                               "forces of an average group outside any campaign, with no fear, "
                               "containment or excitation"),
     "w_boldness": P(1.5, 0, 6, "log-rate per boldness unit", "the adventurous second "
                     "generation attacks outside Tehran's campaigns"),
-    "w_campaign": P(4.897, 0, 12, "log-rate per alignment unit", "how much a campaign on US "
+    "w_campaign": P(4.831, 0, 12, "log-rate per alignment unit", "how much a campaign on US "
                     "forces raises a group's rate, by its alignment with Tehran"),
-    "w_campaign_war": P(2.557, 0, 12, "log-rate per alignment and driver unit", "how much more "
+    "w_campaign_war": P(2.672, 0, 12, "log-rate per alignment and driver unit", "how much more "
                         "intense a campaign on US forces is during a Gaza or regional war"),
-    "w_political_crisis": P(3.211, 0, 6, "log-rate per driver unit", "how a political crisis "
+    "w_political_crisis": P(3.190, 0, 6, "log-rate per driver unit", "how a political crisis "
                             "in Iraq that the groups' parties are losing (the "
                             "iraq_political_crisis driver: the contested 2021 election and the "
                             "year of deadlock after it) raises every group's attacks"),
@@ -462,8 +461,8 @@ class AttackEvents(NamedTuple):
 
     Attributes:
         rows: replicate of each group-day; theatre: theatre code (-1: none open);
-        attacks: attacks launched; is_drone: weapon; u: ``(k, 5)`` uniforms for hits,
-            wounded, lethal hits, further deaths and how many a wounding attack wounds.
+        attacks: attacks launched; is_drone: weapon; u: ``(k, 4)`` uniforms for hits,
+            wounded, lethal hits and further deaths.
     """
 
     rows: np.ndarray
@@ -566,7 +565,7 @@ def attack(st: State, gs: slice) -> None:
     li = found["israel"][at] if israel is not None else np.zeros(idx.size)
     share = np.where(us_total > 0, lu / np.where(us_total > 0, us_total, 1.0), 0.0)
     weights = np.concatenate([us_w * share[:, None], li[:, None]], axis=1)
-    # one hash pass for the seven draws of every attacking group-day
+    # one hash pass for the six draws of every attacking group-day
     ek = rnd.event_keys(day, s.codes, _ATTACK_PURPOSES)
     u_event = rnd.uniform_keyed(st.keys[r][:, None], ek[gi])
     theatre = categorical(weights, u_event[:, 0])
@@ -575,7 +574,7 @@ def attack(st: State, gs: slice) -> None:
                                             p["militia.drone_share_full"][r],
                                             p["militia.drone_first_date"][r],
                                             p["militia.drone_full_date"][r], day))
-    st.attacks_today.append(AttackEvents(r, theatre, n_att, is_drone, u_event[:, 2:7]))
+    st.attacks_today.append(AttackEvents(r, theatre, n_att, is_drone, u_event[:, 2:6]))
     n = st.n
     by_theatre = np.bincount(np.maximum(theatre, 0) * n + r, n_att, minlength=len(THEATRES) * n)
     st.counts[_FIRST_ATTACK_ROW:_FIRST_ATTACK_ROW + len(THEATRES)] += (

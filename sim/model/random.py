@@ -20,7 +20,7 @@ import functools
 from collections.abc import Callable
 
 import numpy as np
-from scipy.special import gammaincinv
+from scipy.special import betainc
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -49,7 +49,6 @@ class Purpose:
     KILLED_EXTRA = 16
     SUSPEND = 17
     SUSPEND_DAYS = 18
-    WOUND_SIZE = 19
     ISRAEL_STRIKES = 20
     ISRAEL_TARGET = 21
     ISRAEL_COUNTRY = 22
@@ -240,32 +239,69 @@ def poisson(lam: np.ndarray, u: np.ndarray, kmax: int = 400) -> np.ndarray:
     return count
 
 
-def gamma_poisson(mean: np.ndarray, shape: np.ndarray, u_size: np.ndarray,
-                  u_count: np.ndarray, kmax: int = 400) -> np.ndarray:
-    """Negative binomial counts with mean ``mean`` and shape ``shape`` (variance ``mean +
-    mean**2 / shape``), drawn as a gamma mixture of Poissons: a gamma factor of mean 1 and
-    shape ``shape`` by inverse transform of ``u_size`` (scipy's ``gammaincinv``), then
-    :func:`poisson` of ``mean`` times that factor by ``u_count``.  Where ``shape`` is infinite
-    the factor is 1 (a Poisson count, the same numbers as :func:`poisson`); where ``mean`` is 0
-    the count is 0.  For fixed uniforms the count never falls as ``mean`` rises (shape fixed).
+@functools.lru_cache(maxsize=1024)
+def _nb_cdf_table(mean: float, shape: float, kmax: int) -> np.ndarray:
+    """Negative binomial CDF values for k = 0 .. kmax: ``I_p(shape, k + 1)`` with ``p = shape /
+    (shape + mean)``, scipy's regularised incomplete beta (accurate where a pmf recurrence
+    from ``p**shape`` would underflow)."""
+    return betainc(shape, np.arange(1, kmax + 2, dtype=np.float64), shape / (shape + mean))
+
+
+def _nb_from_table(mean: float, shape: float, u: np.ndarray, kmax: int) -> np.ndarray:
+    """Counts for one shared (mean, shape): the number of CDF values at or below ``u``,
+    capped at kmax."""
+    table = _nb_cdf_table(mean, shape, kmax)
+    return np.minimum(np.searchsorted(table, u, side="right"), kmax)
+
+
+def negative_binomial(mean: np.ndarray, shape: np.ndarray, u: np.ndarray,
+                      kmax: int = 400) -> np.ndarray:
+    """Negative binomial quantile: the smallest k with CDF(k; mean, shape) > u, with mean
+    ``mean`` and shape ``shape`` (variance ``mean + mean**2 / shape``), by inverse transform of
+    one uniform.  Where ``shape`` is infinite the count is :func:`poisson` (the same numbers);
+    where ``mean`` is 0 it is 0.  For a fixed ``u`` and shape the count never falls as
+    ``mean`` rises (the CDF falls with the mean).
+
+    The CDF is tabulated once per distinct (mean, shape), as :func:`poisson` tabulates a shared
+    rate: in the model the pairs are few (a parameter times a small count of wounding attacks),
+    so a draw is a lookup, where a gamma mixture of Poissons needed two uniforms and an
+    element-by-element Poisson loop (docs/performance.md).
 
     Args:
-        mean: non-negative means.
+        mean: non-negative means (any shape).
         shape: positive shapes (``inf``: no overdispersion), same shape as ``mean``.
-        u_size, u_count: uniforms, same shape.
+        u: uniforms, same shape.
         kmax: largest count returned.
 
     Returns:
         int64 counts, same shape.
     """
     mean = np.asarray(mean, dtype=np.float64)
-    shape = np.broadcast_to(np.asarray(shape, dtype=np.float64), mean.shape)
-    factor = np.ones(mean.shape)
-    mixed = np.flatnonzero((mean.reshape(-1) > 0) & np.isfinite(shape.reshape(-1)))
-    if mixed.size:
-        a = shape.reshape(-1)[mixed]
-        factor.reshape(-1)[mixed] = gammaincinv(a, np.asarray(u_size).reshape(-1)[mixed]) / a
-    return poisson(mean * factor, u_count, kmax)
+    shape = np.asarray(shape, dtype=np.float64)
+    u = np.asarray(u, dtype=np.float64)
+    if not mean.shape == shape.shape == u.shape:
+        mean, shape, u = np.broadcast_arrays(mean, shape, u)
+    count = np.zeros(mean.shape, dtype=np.int64)
+    flat, m, a, v = count.reshape(-1), mean.reshape(-1), shape.reshape(-1), u.reshape(-1)
+    poissonian = np.isinf(a)
+    if poissonian.any():
+        at = np.flatnonzero(poissonian)
+        flat[at] = poisson(m[at], v[at], kmax)
+        mixed = np.flatnonzero((m > 0) & ~poissonian)
+    else:
+        mixed = np.flatnonzero(m > 0)
+    if not mixed.size:
+        return count
+    m, a, v = m[mixed], a[mixed], v[mixed]
+    if m.min() == m.max() and a.min() == a.max():
+        flat[mixed] = _nb_from_table(float(m[0]), float(a[0]), v, kmax)
+        return count
+    # distinct (mean, shape) pairs, one table each (complex numbers sort by real, then imag)
+    pairs, which = np.unique(m + 1j * a, return_inverse=True)
+    for j, pair in enumerate(pairs):
+        at = np.flatnonzero(which == j)
+        flat[mixed[at]] = _nb_from_table(pair.real, pair.imag, v[at], kmax)
+    return count
 
 
 def poisson_bounded(u: np.ndarray, bound: np.ndarray,

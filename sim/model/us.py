@@ -111,7 +111,7 @@ PARAMETERS: dict[str, Param] = {
     # counted (Hasakah and Conoco, 23-24 Mar 2023: 25; al-Tanf and Ain al-Asad, 17-18 Oct
     # 2023: 45): mean about 7, sd about 9, so shape = mean**2 / (var - mean) about 0.6.  Set
     # to 1 (geometric per attack): the record's largest day of 2019-2023 (32 at al-Tanf, 18 Oct
-    # 2023) is then the model's median largest day (36; 44.5 at 0.6, 19 for a Poisson count;
+    # 2023) is then the model's median largest day (34; 41 at 0.6, 19 for a Poisson count;
     # 400 replicates at the defaults, 2026-12-02)
     "wounded_dispersion": P(1.0, 0.01, 1000, "shape per wounding attack", "how unequal "
                             "wounding attacks are (negative binomial shape: small, a few "
@@ -157,14 +157,13 @@ def attack_casualties(attacks: np.ndarray, is_drone: np.ndarray, expo: np.ndarra
                       lethal_drone: np.ndarray, wounded_per_hit: np.ndarray,
                       wounded_dispersion: np.ndarray, killed_extra_mean: np.ndarray,
                       u_hits: np.ndarray, u_wounded: np.ndarray, u_lethal: np.ndarray,
-                      u_extra: np.ndarray, u_size: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray]:
+                      u_extra: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """US wounded and killed (people) from a group's attacks of the day.
 
     Each undefeated attack (share ``1 - force_protection``, scaled by exposure) wounds with
     the weapon's hit probability and kills with its lethal probability; wounding attacks wound
     ``wounded_per_hit`` people on average, unequally: the count is negative binomial with
-    shape ``wounded_dispersion`` per wounding attack (:func:`random.gamma_poisson`), so most
+    shape ``wounded_dispersion`` per wounding attack (:func:`random.negative_binomial`), so most
     wound a few and some dozens; a lethal attack kills one person plus ``killed_extra_mean``
     more on average and wounds like a hit.  Low lethality is mostly chance: attacks are meant
     to deter, not to kill.
@@ -176,8 +175,8 @@ def attack_casualties(attacks: np.ndarray, is_drone: np.ndarray, expo: np.ndarra
     hits = rnd.poisson(eff * np.where(is_drone, hit_drone, hit_rocket), u_hits)
     lethal = rnd.poisson(eff * np.where(is_drone, lethal_drone, lethal_rocket), u_lethal)
     wounding = hits + lethal
-    wounded = rnd.gamma_poisson(wounding * wounded_per_hit, wounding * wounded_dispersion,
-                                u_size, u_wounded)
+    wounded = rnd.negative_binomial(wounding * wounded_per_hit, wounding * wounded_dispersion,
+                                    u_wounded)
     killed = lethal + rnd.poisson(lethal * killed_extra_mean, u_extra)
     return wounded, killed
 
@@ -324,8 +323,7 @@ def take_casualties(st: State) -> None:
             p["us.hit_prob_rocket"][r], p["us.hit_prob_drone"][r],
             p["us.lethal_prob_rocket"][r], p["us.lethal_prob_drone"][r],
             p["us.wounded_per_hit"][r], p["us.wounded_dispersion"][r],
-            p["us.killed_extra_mean"][r], ev.u[:, 0], ev.u[:, 1], ev.u[:, 2], ev.u[:, 3],
-            ev.u[:, 4])
+            p["us.killed_extra_mean"][r], ev.u[:, 0], ev.u[:, 1], ev.u[:, 2], ev.u[:, 3])
         st.wounded += np.bincount(r, wounded, minlength=n).astype(np.int64)
         st.killed += np.bincount(r, killed, minlength=n).astype(np.int64)
 

@@ -66,28 +66,45 @@ def test_tabulated_poisson_equals_the_elementwise_recurrence():
         np.testing.assert_array_equal(many[::37], one_by_one)
 
 
-def test_gamma_poisson_is_negative_binomial_and_monotone_in_mean():
+def test_negative_binomial_matches_scipy_and_is_monotone_in_mean():
     keys = rnd.replicate_keys(11, np.arange(200_000))
-    u_size = rnd.uniform(keys, 0, rnd.US, rnd.Purpose.WOUND_SIZE)
-    u_count = rnd.uniform(keys, 0, rnd.US, rnd.Purpose.WOUNDED)
+    u = rnd.uniform(keys, 0, rnd.US, rnd.Purpose.WOUNDED)
     for mean, shape in ((9.3, 1.0), (9.3, 0.6), (2.0, 3.0)):
-        x = rnd.gamma_poisson(np.full(u_size.size, mean), np.full(u_size.size, shape),
-                              u_size, u_count)
+        x = rnd.negative_binomial(np.full(u.size, mean), np.full(u.size, shape), u)
         p = shape / (shape + mean)
         assert abs(x.mean() - mean) < 0.02 * mean
         assert abs(x.var() / stats.nbinom.var(shape, p) - 1) < 0.05
         # the tail a Poisson count of the same mean cannot have (a wounding attack that
         # wounds dozens, as at al-Tanf on 18 Oct 2023)
         assert abs((x >= 25).mean() - stats.nbinom.sf(24, shape, p)) < 0.01
-    lo = rnd.gamma_poisson(np.full(u_size.size, 4.0), np.ones(u_size.size), u_size, u_count)
-    hi = rnd.gamma_poisson(np.full(u_size.size, 9.0), np.ones(u_size.size), u_size, u_count)
-    assert (hi >= lo).all()
+        # inverse transform: exactly scipy's quantile, away from ties at the CDF steps
+        np.testing.assert_array_equal(x[:2000], stats.nbinom.ppf(u[:2000], shape, p))
+    lo = rnd.negative_binomial(np.full(u.size, 4.0), np.ones(u.size), u)
+    hi = rnd.negative_binomial(np.full(u.size, 9.0), np.ones(u.size), u)
+    assert (hi >= lo).all() and (hi > lo).any()
 
 
-def test_gamma_poisson_without_overdispersion_or_mean_is_poisson_or_zero():
+def test_negative_binomial_of_mixed_pairs_equals_each_pair_alone():
+    """Grouping by distinct (mean, shape) gives every element the count it would get alone,
+    so a replicate's wounds do not depend on what runs beside it."""
+    u = rnd.uniform(rnd.replicate_keys(13, np.arange(3000)), 1, 2, 3)
+    h = 1 + np.arange(u.size) % 4  # wounding attacks of the day: 1-4
+    mean, shape = h * np.where(np.arange(u.size) % 3 == 0, 9.3, 5.0), h * 1.0
+    mixed = rnd.negative_binomial(mean, shape, u)
+    alone = np.array([rnd.negative_binomial(mean[i:i + 1], shape[i:i + 1], u[i:i + 1])[0]
+                      for i in range(0, u.size, 7)])
+    np.testing.assert_array_equal(mixed[::7], alone)
+    assert len(set(zip(mean.tolist(), shape.tolist()))) == 8
+
+
+def test_negative_binomial_without_overdispersion_or_mean_is_poisson_or_zero():
     u = rnd.uniform(rnd.replicate_keys(12, np.arange(5000)), 1, 2, 3)
-    v = rnd.uniform(rnd.replicate_keys(12, np.arange(5000)), 1, 2, 4)
     lam = np.linspace(0.0, 20.0, u.size)
-    np.testing.assert_array_equal(rnd.gamma_poisson(lam, np.full(u.size, np.inf), v, u),
+    np.testing.assert_array_equal(rnd.negative_binomial(lam, np.full(u.size, np.inf), u),
                                   rnd.poisson(lam, u))
-    assert (rnd.gamma_poisson(np.zeros(u.size), np.zeros(u.size), v, u) == 0).all()
+    shape = np.where(np.arange(u.size) % 2 == 0, np.inf, 1.0)  # some Poisson, some not
+    both = rnd.negative_binomial(lam, shape, u)
+    np.testing.assert_array_equal(both[::2], rnd.poisson(lam[::2], u[::2]))
+    assert (rnd.negative_binomial(np.zeros(u.size), np.zeros(u.size), u) == 0).all()
+    # a mean beyond what kmax can count is capped at kmax, as poisson is
+    assert rnd.negative_binomial(np.array([5000.0]), np.array([1e4]), u[:1])[0] == 400
