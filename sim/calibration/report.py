@@ -284,7 +284,10 @@ scores are better.
 
 ## Fitted parameters
 
-{_md_table(summary)}
+`default at calibration` is each parameter's default when the sampler ran; the point
+estimate (the posterior median) becomes the new default after it (docs/calibration.md).
+
+{_md_table(summary.rename(columns={"default": "default at calibration"}))}
 
 ![posterior](figures/posterior.png)
 
