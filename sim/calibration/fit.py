@@ -87,7 +87,18 @@ HAND_SET: dict[str, str] = {
         "the surge's December slowdown wants strikes that grow with the attacks; but on a "
         "synthetic record at 0.044 (64 x 16, seed 3, the recovery test's) it came out 0.015 "
         "(0.0015-0.032), the truth outside, and w_campaign_war 10 % of its range off: one "
-        "realisation's switch-off date cannot pin it, so it stays hand-set",
+        "realisation's switch-off date cannot pin it, so it stays hand-set.  That fit's "
+        "preference was mostly Monte Carlo noise (2026-12-02: at 64 replicates 0 looked 4.3 "
+        "log-likelihood units worse, 3.75 of them from one window, 3-5 January 2022; at 512, "
+        "0.9)",
+    "us.resolve_share_without_deaths":
+        "how much of its resolve the US puts into answers to attacks that killed nobody: 1 "
+        "(the law the switch-off parameters were set with).  0 fits the record to 2023 as "
+        "well (log-likelihood -75.35 against -75.6 at 512 replicates) and matches its strikes "
+        "(one to three facilities each from October to December 2023; the largest answers "
+        "followed deaths), but the strikes' sizes are in facilities, not the model's targets, "
+        "so they are no observation to fit it to; calibrated at 0 (2026-12-02) it failed the "
+        "recovery test (docs/calibration.md, Status)",
     "iran.w_max_pressure, iran.w_protests, militia.hawkes_self, us.hit_prob_drone":
         "in a recovery trial on a synthetic record (12 parameters free, 96 particles x 16 "
         "replicates) their posterior sd stayed at 0.7-0.85 of the prior's: the record's "

@@ -89,6 +89,14 @@ PARAMETERS: dict[str, Param] = {
     "targets_w_resolve": P(0.266, 0, 3, "log targets per resolve unit", "how the US's "
                            "accumulated resolve enlarges its strikes (they grew through the "
                            "2023-24 surge: two or three sites each, then 85 targets)"),
+    # 1 (every answer grows with the resolve) at the defaults.  0 is the law the record's
+    # strikes suggest (answers to attacks that killed nobody stayed one to three facilities
+    # from October to December 2023; the largest answers followed deaths: K-1, Taji, Tower
+    # 22); calibrated on 2026-12-02 it was not made the default (docs/calibration.md, Status)
+    "resolve_share_without_deaths": P(1.0, 0, 1, "fraction", "how much of its accumulated "
+                                      "resolve the US puts into an answer to attacks that "
+                                      "killed no American (0: such answers keep the base "
+                                      "size; 1: every answer grows with the resolve)"),
     "resolve_per_attack": P(0.045, 0, 5, "resolve units per attack", "each attack on US "
                             "forces adds to the US's resolve to answer big"),
     "resolve_per_wounded": P(0.0269, 0, 5, "resolve units per American wounded", ""),
@@ -220,11 +228,18 @@ def response_probability(trigger: np.ndarray, met: np.ndarray, attack_day: np.nd
 
 
 def strike_targets(resolve: np.ndarray, log_base: np.ndarray, w_resolve: np.ndarray,
+                   answers_deaths: np.ndarray, share_without_deaths: np.ndarray | float,
                    u: np.ndarray) -> np.ndarray:
     """Targets a strike hits: one plus a Poisson count whose mean grows exponentially with the
-    US's accumulated resolve (a few sites for an ordinary answer; dozens at the end of a long,
-    costly campaign: 85 on 2 Feb 2024).  Never fewer when resolve is higher, on the same draw."""
-    return 1 + rnd.poisson(np.exp(log_base + w_resolve * resolve), u)
+    resolve the strike draws on.  An answer to attacks that killed Americans
+    (``answers_deaths``) draws on all of the US's accumulated resolve (a few sites after one
+    death early in a campaign; dozens at the end of a long, costly one: 85 on 2 Feb 2024,
+    after Tower 22); any other answer on the share ``share_without_deaths`` of it (0: the
+    base size however many attacks came before, as the one to three facilities of each
+    answer from October to December 2023).  Never fewer when resolve is higher, on the same
+    draw."""
+    drawn = resolve * np.where(answers_deaths, 1.0, share_without_deaths)
+    return 1 + rnd.poisson(np.exp(log_base + w_resolve * drawn), u)
 
 
 def response_lag_max(deaths: np.ndarray, lag_min: np.ndarray, lag_max: np.ndarray,
@@ -279,6 +294,7 @@ def init(st: State) -> None:
     s, n, p = st.us, st.n, st.p
     s.pressure = np.zeros(n)
     s.resolve = np.zeros(n)
+    s.killed_unanswered = np.zeros(n, dtype=np.int64)
     s.due = np.full(n, NEVER, dtype=np.int64)
     s.due_tier = np.zeros(n, dtype=np.int64)
     s.high_sov_days = np.zeros(n, dtype=np.int64)
@@ -344,6 +360,7 @@ def decide(st: State) -> None:
         return
     att, emb = c[M["attacks"], ad], c[M["attacks_embassy"], ad]
     k_ad, w_ad, d_ad = st.killed[ad], st.wounded[ad], direct_on_us[ad]
+    s.killed_unanswered[ad] += k_ad
     s.resolve[ad] += (p["us.resolve_per_attack"][ad] * att
                       + p["us.resolve_per_wounded"][ad] * w_ad
                       + p["us.resolve_per_killed"][ad] * k_ad)
@@ -412,7 +429,9 @@ def _execute(st: State, go: np.ndarray, country: np.ndarray | None = None) -> No
     target = militia.blamed_group(st, go)
     u3 = st.u_many(rnd.US, _STRIKE_PURPOSES, go)
     targets = strike_targets(s.resolve[go], p["us.targets_log_base"][go],
-                             p["us.targets_w_resolve"][go], u3[:, 0])
+                             p["us.targets_w_resolve"][go], s.killed_unanswered[go] > 0,
+                             p["us.resolve_share_without_deaths"][go], u3[:, 0])
+    s.killed_unanswered[go] = 0
     c[M["us_strike_targets"], go] = targets
     big = is_deterrent(targets, p["us.deter_threshold_targets"][go])
     s.resolve[go[big]] = 0.0  # a big strike spends the resolve

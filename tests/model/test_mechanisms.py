@@ -205,17 +205,52 @@ def test_excitation_is_linear_and_does_not_saturate(x, extra, a, c):
 @settings(max_examples=100, deadline=None)
 @given(p=st.floats(0, 40), extra=st.floats(0, 40), u=st.floats(0, 0.999999))
 def test_strikes_never_shrink_as_resolve_grows(p, extra, u):
-    lo = us.strike_targets(np.array([p]), 0.3, 0.2, np.array([u]))
-    hi = us.strike_targets(np.array([p + extra]), 0.3, 0.2, np.array([u]))
+    yes = np.array([True])
+    lo = us.strike_targets(np.array([p]), 0.3, 0.2, yes, 0.0, np.array([u]))
+    hi = us.strike_targets(np.array([p + extra]), 0.3, 0.2, yes, 0.0, np.array([u]))
     assert 1 <= lo[0] <= hi[0]
 
 
-def test_strikes_grow_with_resolve_on_the_same_draw():
+def test_answers_to_deaths_grow_with_resolve_on_the_same_draw():
     """Not only never smaller: at the median draw, more resolve means strictly more targets
-    (mean 1 + exp(0.3 + 0.2 r): about 2, 11 and 75 at r = 0, 10, 20)."""
-    t = us.strike_targets(np.array([0.0, 10.0, 20.0]), 0.3, 0.2, np.full(3, 0.5))
+    for an answer to deaths (mean 1 + exp(0.3 + 0.2 r): about 2, 11 and 75 at r = 0, 10,
+    20)."""
+    t = us.strike_targets(np.array([0.0, 10.0, 20.0]), 0.3, 0.2, np.full(3, True), 0.0,
+                          np.full(3, 0.5))
     assert t[0] >= 1 and t[0] < t[1] < t[2]
     assert 60 <= t[2] <= 90
+
+
+def test_other_answers_draw_on_their_share_of_the_resolve():
+    """At a share of 0 an answer to attacks that killed nobody has the base size (mean 1 +
+    exp(0.3), about 2.3) at any resolve, where the same draw answering deaths at resolve 20
+    hits dozens; at a share of 1 both answers are the same size; a share in between gives a
+    size in between."""
+    r = np.array([0.0, 10.0, 20.0])
+    u = np.full(3, 0.5)
+    no, yes = np.full(3, False), np.full(3, True)
+    other = us.strike_targets(r, 0.3, 0.2, no, 0.0, u)
+    deaths = us.strike_targets(r, 0.3, 0.2, yes, 0.0, u)
+    assert (other == other[0]).all() and 1 <= other[0] <= 4
+    assert deaths[2] > 10 * other[2]
+    assert (us.strike_targets(r, 0.3, 0.2, no, 1.0, u) == deaths).all()
+    half = us.strike_targets(r, 0.3, 0.2, no, 0.5, u)
+    assert other[2] < half[2] < deaths[2]
+
+
+def test_a_strike_answers_the_deaths_since_the_last_strike(baseline):
+    """The US counts Americans killed since its last strike: an attack day that kills adds
+    to the count, the next strike answers them (and sizes itself by the resolve), and the
+    count starts again from zero."""
+    st_ = _state(baseline, n=3)
+    st_.counts[M["attacks"]] = [2, 2, 0]
+    st_.killed[:] = [0, 3, 0]
+    us.decide(st_)
+    assert st_.us.killed_unanswered.tolist() == [0, 3, 0]
+    st_.us.due[:] = st_.day
+    st_.us.due_tier[:] = 1
+    us.strike(st_)
+    assert st_.us.killed_unanswered.tolist() == [0, 0, 0]
 
 
 def _state(baseline, n=4):
