@@ -4,7 +4,9 @@ its forces, and scheduled responses.
 State: ``pressure`` (domestic pressure to respond, from casualties and attack tempo;
 decays; a strike relieves it), ``resolve`` (the US's accumulated resolve to answer big: the
 toll of a campaign, decaying slowly; the size of its strikes grows with it and a strike above
-the deterrence threshold spends it), a scheduled response (``due``, ``due_tier``),
+the deterrence threshold spends it), ``killed_unanswered`` (Americans killed since the last
+strike: an answer to them draws on all the resolve), a scheduled response (``due``,
+``due_tier``),
 ``presence_iraq`` and the drawdown bookkeeping.  Policy levers (per replicate): the
 trigger, the ordinary and highest tiers, the lag, force protection and troop levels.
 """
