@@ -209,6 +209,11 @@ def test_strikes_never_shrink_as_resolve_grows(p, extra, u):
     lo = us.strike_targets(np.array([p]), 0.3, 0.2, yes, 0.0, np.array([u]))
     hi = us.strike_targets(np.array([p + extra]), 0.3, 0.2, yes, 0.0, np.array([u]))
     assert 1 <= lo[0] <= hi[0]
+    # an answer to attacks that killed nobody, drawing on half the resolve: the same order
+    no = np.array([False])
+    lo_half = us.strike_targets(np.array([p]), 0.3, 0.2, no, 0.5, np.array([u]))
+    hi_half = us.strike_targets(np.array([p + extra]), 0.3, 0.2, no, 0.5, np.array([u]))
+    assert 1 <= lo_half[0] <= hi_half[0] <= hi[0]
 
 
 def test_answers_to_deaths_grow_with_resolve_on_the_same_draw():
