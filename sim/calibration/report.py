@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..engines.batch import BatchEngine
+from ..errors import OutputError
 from ..plots.calibration import (
     fig_monthly,
     fig_posterior,
@@ -98,9 +99,14 @@ def _criteria(summary: pd.DataFrame, verdict: pd.DataFrame | None, pats: list,
     bad = summary[summary.sd_ratio > 0.5]
     rows.append({"criterion": "every fitted parameter's posterior sd at most half its prior "
                               "sd (or fixed with a stated reason)",
-                 "result": ("all" if bad.empty else f"{len(summary) - len(bad)} of "
-                            f"{len(summary)}; above one half: " + ", ".join(
-                                f"{r.parameter} {r.sd_ratio:.3f}" for r in bad.itertuples())),
+                 "result": (f"all {len(summary)} ("
+                            + ", ".join(f"{r.parameter} {r.sd_ratio:.3f}"
+                                        for r in summary.itertuples())
+                            + "); the others are fixed, each with its reason (Parameters the "
+                            "fit leaves alone)" if bad.empty else
+                            f"{len(summary) - len(bad)} of {len(summary)}; above one half: "
+                            + ", ".join(f"{r.parameter} {r.sd_ratio:.3f}"
+                                        for r in bad.itertuples())),
                  "holds": bad.empty})
     inside = summary.point_in_50.all()
     rows.append({"criterion": "the point estimate lies inside the posterior's 50 % interval",
@@ -184,6 +190,7 @@ def make_report(sc: Scenario, folder: Path, reps: int, seed: int,
     record = record or load_record()
     post = load_posterior(folder / "posterior.parquet")
     manifest = json.loads((folder / "calibration_manifest.json").read_text())
+    recovery_md = _recovery_section(folder)  # a damaged recovery.json fails before the runs
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -295,6 +302,8 @@ Tempering stages:
 
 {_md_table(stages)}
 
+{recovery_md}
+
 ### Parameters the fit leaves alone
 
 {_md_table(hand)}
@@ -330,6 +339,40 @@ The surge's windows, width of the simulated 90 % interval against the median:
     tmp.write_text(text)
     os.replace(tmp, out)
     return out
+
+
+def _recovery_section(folder: Path) -> str:
+    """The parameter-recovery table of ``folder/recovery.json`` (``escalation recover``), or
+    how to make it; flagged when its truth is not the folder's current point estimate."""
+    path = folder / "recovery.json"
+    if not path.is_file():
+        return ("### Parameter recovery\n\nNot computed yet: run `escalation recover` "
+                "(docs/calibration.md).")
+    try:
+        rec = json.loads(path.read_text())
+        summ = pd.DataFrame(rec["summary"])
+        pooled, b, truth = rec["pooled"], rec["budget"], rec["truth"]
+        point = json.loads((folder / "point_estimate.json").read_text())["parameters"]
+        stale = any(abs(point.get(k, float("nan")) - v) > 1e-9 for k, v in truth.items())
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise OutputError(f"{path}: damaged ({exc.__class__.__name__}: {exc}); rerun "
+                          "`escalation recover` to replace it") from None
+    note = (" **Stale: its truth is not this calibration's point estimate; rerun "
+            "`escalation recover`.**" if stale else "")
+    return f"""### Parameter recovery
+
+`escalation recover`: {rec.get('records', len(rec.get('record_seeds', [])))} synthetic records
+drawn from the model at the point estimate (seeds {rec.get('record_seeds')}), each fitted with
+{b['particles']} particles x {b['reps']} replicates (fit seed {rec['fit_seed']},
+{rec['elapsed_seconds']:.0f} s{', quick budget' if rec.get('quick') else ''}).{note} Per
+parameter: how many 90 % intervals cover the truth (about 90 % should), the binomial
+probability of that few or fewer if the intervals were right, and the posterior mean's error
+as a share of the prior range, mean over the records (bias, tolerance
+{rec['bias_tolerance']:.0%}) and root mean square. Pooled: {pooled['covered']} of
+{pooled['intervals']} intervals cover the truth ({pooled['coverage_90']:.0%}, P(this few or
+fewer) {pooled['p_this_few']:.2f}).
+
+{_md_table(summ)}"""
 
 
 def _simulated(t) -> str:

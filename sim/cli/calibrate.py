@@ -130,7 +130,7 @@ def make_budget(quick: bool, minutes=None, particles=None, fit_reps=None):
 
 def _fit(sc, seed, quick, report_only, reps, out, record_dir, quiet, minutes=None,
          particles=None, fit_reps=None):
-    from ..calibration.fit import HAND_SET, calibrate
+    from ..calibration.fit import HAND_SET, LIKELIHOOD_TEMPERATURE, calibrate
     from ..calibration.observation import table as obs_table
     from ..calibration.report import make_report
     from ..experiments.store import json_text, marker
@@ -164,7 +164,9 @@ def _fit(sc, seed, quick, report_only, reps, out, record_dir, quiet, minutes=Non
         "scenario": sc.name, "fit_window": f"{sc.start}..2023-12-31",
         "seed": seed, "budget": res_budget(budget, quick),
         "method": "tempered SMC (adaptive likelihood tempering, random-walk Metropolis moves) "
-                  "over a composite kernel synthetic likelihood (sim.calibration.fit)",
+                  "over a composite kernel synthetic likelihood raised to the power "
+                  f"{LIKELIHOOD_TEMPERATURE:g} (sim.calibration.fit)",
+        "likelihood_temperature": LIKELIHOOD_TEMPERATURE,
         "elapsed_seconds": res.elapsed, "simulated_rows": res.rows, "engine_calls": res.calls,
         "stopped_early": res.stopped_early,
         "data_sha256": record.checksums(),

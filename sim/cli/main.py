@@ -3,7 +3,7 @@
     escalation run [SCENARIO] --runs N --seed S --out DIR [--engine batch|mesa] [--weekly]
     escalation show [SCENARIO]; escalation list
     escalation compare | sweep | sensitivity | plot ...   (docs/sweeps.md)
-    escalation calibrate ...                              (docs/calibration.md)
+    escalation calibrate | validate | recover ...         (docs/calibration.md)
     escalation dashboard [--port P]                       the SolaraViz dashboard
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import click
 
-from . import calibrate, dashboard, experiments, run
+from . import calibrate, dashboard, experiments, recovery, run
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,5 +25,6 @@ def main():
     """
 
 
-for _cmd in (*run.commands, *experiments.commands, *calibrate.commands, *dashboard.commands):
+for _cmd in (*run.commands, *experiments.commands, *calibrate.commands, *recovery.commands,
+             *dashboard.commands):
     main.add_command(_cmd)

@@ -1,6 +1,6 @@
-"""The `escalation calibrate` and `escalation validate` commands end to end on a tiny budget,
+"""The `escalation calibrate`, `validate` and `recover` commands end to end on a tiny budget,
 and their refusal of a bad record (in a file of their own, so the suite's workers can run them
-beside the recovery test of test_fit.py)."""
+beside the recovery test of test_recovery.py)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,37 @@ def test_cli_calibrate_validate_and_report(tmp_path):
     assert {"crps", "log_score", "interval_score_50", "covered_90"} <= set(sc.columns)
     text = (out / "report.md").read_text()
     assert "model_beats_every_baseline" in text and (out / "figures" / "scores.png").exists()
+    assert "run `escalation recover`" in text
+    r = CliRunner().invoke(main, ["recover", "--quick", "--records", "2", "--workers", "1",
+                                  "--calibration", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    rec = json.loads((out / "recovery.json").read_text())
+    assert rec["record_seeds"] == [3, 4] and rec["quick"]
+    assert rec["truth"] == {p.key: point["parameters"][p.key] for p in CALIBRATED}
+    rows = pd.read_parquet(out / "recovery.parquet")
+    assert len(rows) == 2 * len(CALIBRATED)
+    assert rec["pooled"]["covered"] == int(rows.covered.sum())
+    text = (out / "report.md").read_text()
+    assert "### Parameter recovery" in text and "Stale" not in text
+    assert f"Pooled: {rec['pooled']['covered']} of" in " ".join(text.split())
+    # a damaged recovery.json: one clear message, exit code 2, no traceback
+    (out / "recovery.json").write_text("{not json")
+    r = CliRunner().invoke(main, ["calibrate", "--report", "--quick", "--out", str(out), "-q"])
+    assert r.exit_code == 2 and "recovery.json: damaged" in r.output, r.output
+    assert "Traceback" not in r.output
+
+
+def test_cli_recover_needs_a_calibration(tmp_path):
+    from sim.cli.main import main
+    r = CliRunner().invoke(main, ["recover", "--quick", "--calibration", str(tmp_path / "none")])
+    assert r.exit_code == 2 and "no calibration here" in r.output
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "point_estimate.json").write_text('{"parameters": {"militia.w_campaign": 4.8}}')
+    r = CliRunner().invoke(main, ["recover", "--quick", "--calibration", str(bad)])
+    assert r.exit_code == 2 and "not a point estimate" in r.output, r.output
+    r = CliRunner().invoke(main, ["recover", "--records", "0"])
+    assert r.exit_code == 2
 
 
 def test_cli_bad_record(tmp_path):

@@ -1,16 +1,6 @@
-"""Calibration: parameter recovery on a synthetic record and the sampler's pieces (the
-`escalation calibrate` / `validate` commands: tests/calibration/test_cli_calibrate.py).
-
-Recovery test (stated tolerances).  Truth: every fitted parameter at the calibrated point
-(:data:`TRUTH`; at a truth further from the prior's centre militia.w_campaign came out 17 % of
-its range off, its truth inside the 90 % interval: docs/calibration.md reports it, and why
-iran.campaign_on_base is no longer fitted).  The synthetic record is one realisation of the model
-at the truth (replicate 10,000 of seed 3, which the fit never simulates), cut into the
-record's own windows with their bound types (:func:`sim.calibration.fit.synthetic_observations`).
-The sampler runs 64 particles x 16 replicates (seed 0).  Pass, for every fitted parameter: the
-posterior's 90 % interval covers the truth and the posterior mean lies within 10 % of the prior
-range of it; the sampler reaches the posterior (temperature 1) inside its budget.
-"""
+"""Calibration: the sampler's pieces (parameter recovery over synthetic records:
+tests/calibration/test_recovery.py; the `escalation calibrate` / `validate` commands:
+tests/calibration/test_cli_calibrate.py)."""
 
 from __future__ import annotations
 
@@ -24,16 +14,13 @@ from sim.calibration.fit import (
     Simulator,
     calibrate,
     next_temperature,
-    synthetic_observations,
+    smc,
 )
 from sim.calibration.observation import observations
 from sim.errors import ScenarioError
 from sim.scenario.posterior import sample_posterior
 
-TRUTH = {"militia.attack_log_rate_base": -7.90, "militia.w_campaign": 4.83,
-         "militia.w_campaign_war": 2.67, "militia.w_political_crisis": 3.19}
-"""The calibrated point (calibration/point_estimate.json, rounded): recovery where the fit
-says the parameters are."""
+from .test_recovery import TRUTH
 
 
 @pytest.fixture(scope="module")
@@ -41,23 +28,6 @@ def fit_obs():
     from sim.record.load import load_record
 
     return observations(load_record())
-
-
-def test_parameter_recovery(baseline, fit_obs):
-    syn = synthetic_observations(baseline, TRUTH, fit_obs, seed=3)
-    budget = Budget(particles=64, reps=16, moves=2, final_moves=3, max_stages=15,
-                    seconds=900)
-    res = calibrate(baseline, budget, seed=0, obs=syn, progress=False)
-    assert not res.stopped_early and res.stages[-1]["phi"] == 1.0
-    summ = res.summary().set_index("parameter")
-    for p in CALIBRATED:
-        row = summ.loc[p.key]
-        truth = TRUTH[p.key]
-        assert row.q05 <= truth <= row.q95, (p.key, row.q05, truth, row.q95)
-        assert abs(row.posterior_mean - truth) <= 0.10 * (p.hi - p.lo), (
-            p.key, row.posterior_mean, truth)
-        assert row.sd_ratio < 0.8  # the posterior is narrower than the prior
-    assert np.isclose(res.posterior["weight"].sum(), 1.0)
 
 
 def test_common_random_numbers(baseline, fit_obs):
@@ -99,3 +69,36 @@ def test_sample_posterior_keyed(tmp_path):
     assert pairs <= {(0.5, 0.1), (2.0, 0.3)}
     other = sample_posterior(p, seed=8, replicates=1000)
     assert not np.array_equal(other["militia.w_fear"], full["militia.w_fear"])
+
+
+class _GaussianSimulator:
+    """A stand-in for :class:`Simulator` whose log-likelihood is known: a normal of sd
+    ``sigma`` around 0.4 in the unit square (both coordinates)."""
+
+    def __init__(self, sigma: float):
+        self.params = CALIBRATED[:2]
+        self.sigma = sigma
+
+    def loglik(self, u, reps, seed, tick=None):
+        return -0.5 * np.sum(((u - 0.4) / self.sigma) ** 2, axis=1)
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.5, 0.25])
+def test_smc_targets_the_tempered_likelihood(temperature):
+    """The sampler's posterior is prior x L^temperature: its sd is sigma / sqrt(temperature),
+    and it returns the untempered log-likelihoods."""
+    sim = _GaussianSimulator(0.04)
+    budget = Budget(particles=800, reps=1, moves=4, final_moves=8, max_stages=30,
+                    seconds=60.0)
+    u, ll, log, stopped = smc(sim, budget, seed=0, rng_seed=1, progress=False,
+                              temperature=temperature)
+    assert not stopped and log[-1]["phi"] == 1.0
+    want = 0.04 / np.sqrt(temperature)
+    assert np.allclose(u.std(axis=0), want, rtol=0.15), (u.std(axis=0), want)
+    assert np.allclose(u.mean(axis=0), 0.4, atol=0.2 * want)
+    assert np.allclose(ll, sim.loglik(u, None, 0))
+
+
+def test_calibrate_refuses_a_bad_temperature(baseline):
+    with pytest.raises(ScenarioError, match="temperature"):
+        calibrate(baseline, Budget.quick(), progress=False, temperature=1.5)
