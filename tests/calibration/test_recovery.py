@@ -66,7 +66,6 @@ def test_recovery_same_figures_for_any_worker_count(baseline, fit_obs):
     assert list(one.rows.record_seed) == [3] * len(CALIBRATED) + [4] * len(CALIBRATED)
     s = one.summary()
     assert set(s.parameter) == {p.key for p in CALIBRATED}
-    assert ((0 <= s.coverage_90) & (s.coverage_90 <= 1)).all()
     # the summary is the rows' own figures
     g = one.rows[one.rows.parameter == CALIBRATED[0].key]
     row = s.set_index("parameter").loc[CALIBRATED[0].key]
